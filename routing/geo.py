@@ -1,0 +1,21 @@
+"""Distances on the sphere, vectorised over numpy arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+EARTH_RADIUS_M = 6_371_008.8
+
+Floats = npt.NDArray[np.float64]
+
+
+def haversine_m(
+    lat1: float | Floats, lon1: float | Floats, lat2: float | Floats, lon2: float | Floats
+) -> Floats:
+    """Great-circle distance in metres between points given in degrees (broadcasts)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dphi = p2 - p1
+    dlmb = np.radians(np.asarray(lon2) - np.asarray(lon1))
+    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
+    return np.asarray(2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(a)), dtype=np.float64)

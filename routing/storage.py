@@ -1,0 +1,133 @@
+"""On-disk format of a built network: one `.npy` per array (memory-mapped on load) + JSON.
+
+A directory written by `save` holds ``network/`` and, when there is one, ``streets/``; each
+has ``meta.json`` (scalars, strings, nested records) and one ``<field>.npy`` per array.
+Writing goes to a sibling temporary directory renamed into place, so a reader never sees a
+half-written network.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+
+from routing.network import FeedSummary, Network
+from routing.streets import CsrGraph, StreetGraph
+
+FORMAT_VERSION = 1
+T = TypeVar("T")
+
+
+class NetworkFormatError(Exception):
+    """A directory does not hold a network this version can read."""
+
+
+def save(network: Network, streets: StreetGraph | None, directory: Path) -> None:
+    """Write `network` (and `streets`) to `directory`, replacing what was there atomically."""
+    directory = Path(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    try:
+        _write(network, tmp / "network")
+        if streets is not None:
+            _write(streets, tmp / "streets")
+        old = directory.with_name(f".{directory.name}.old")
+        if directory.exists():
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(directory, old)
+        os.replace(tmp, directory)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def load(directory: Path, mmap: bool = True) -> tuple[Network, StreetGraph | None]:
+    """Read what `save` wrote; arrays are memory-mapped read-only unless `mmap` is False.
+
+    Raises:
+        NetworkFormatError: when the directory is missing, partial or of another format.
+    """
+    directory = Path(directory)
+    if not (directory / "network" / "meta.json").is_file():
+        raise NetworkFormatError(f"{directory} holds no built network (network/meta.json missing)")
+    network = _read(Network, directory / "network", mmap)
+    streets = None
+    if (directory / "streets" / "meta.json").is_file():
+        streets = _read(StreetGraph, directory / "streets", mmap)
+    return network, streets
+
+
+def read_version(directory: Path) -> str | None:
+    """The content hash of the network saved in `directory`, or None when there is none."""
+    try:
+        meta = json.loads((Path(directory) / "network" / "meta.json").read_text())
+    except (OSError, ValueError):
+        return None
+    value = meta.get("fields", {}).get("version")
+    return value if isinstance(value, str) else None
+
+
+def _write(obj: Any, folder: Path) -> None:
+    folder.mkdir(parents=True)
+    fields: dict[str, Any] = {}
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if isinstance(value, np.ndarray):
+            np.save(folder / f"{f.name}.npy", np.ascontiguousarray(value), allow_pickle=False)
+        elif isinstance(value, CsrGraph):
+            _write(value, folder / f.name)
+            fields[f.name] = {"csr": True}
+        else:
+            fields[f.name] = _to_json(value)
+    meta = {"format": FORMAT_VERSION, "type": type(obj).__name__, "fields": fields}
+    (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False))
+
+
+def _read(cls: type[T], folder: Path, mmap: bool) -> T:
+    meta = json.loads((folder / "meta.json").read_text())
+    if meta.get("format") != FORMAT_VERSION or meta.get("type") != cls.__name__:
+        raise NetworkFormatError(
+            f"{folder}: format {meta.get('format')}, expected {FORMAT_VERSION}"
+        )
+    stored = meta["fields"]
+    kwargs: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if f.name in stored and isinstance(stored[f.name], dict) and stored[f.name].get("csr"):
+            kwargs[f.name] = _read(CsrGraph, folder / f.name, mmap)
+        elif f.name in stored:
+            kwargs[f.name] = _from_json(f.name, stored[f.name])
+        else:
+            path = folder / f"{f.name}.npy"
+            if not path.is_file():
+                raise NetworkFormatError(f"{folder}: missing {path.name}")
+            kwargs[f.name] = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+    return cls(**kwargs)
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return {"date": value.isoformat()}
+    if isinstance(value, tuple) and value and isinstance(value[0], FeedSummary):
+        return {"feeds": [dataclasses.asdict(v) for v in value]}
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def _from_json(name: str, value: Any) -> Any:
+    if isinstance(value, dict) and "date" in value:
+        return dt.date.fromisoformat(value["date"])
+    if isinstance(value, dict) and "feeds" in value:
+        return tuple(FeedSummary(**{**v, "agencies": tuple(v["agencies"])}) for v in value["feeds"])
+    if isinstance(value, list):
+        return tuple(value)
+    return value
