@@ -14,6 +14,14 @@ Layout (RAPTOR-friendly, as in nigiri and OpenTripPlanner's Raptor module):
   service runs on ``first_date + day``.
 * transfers: a CSR list of footpaths from each stop (street walks, crow-fly links between
   feeds, and each feed's transfers.txt), plus a minimum same-stop transfer time.
+  Footpaths ``transfer_ptr[s] <= e < transfer_ptr[s + 1]`` lead to ``transfer_to[e]`` in
+  ``transfer_s[e]`` seconds (``transfer_kind[e]`` is a ``TRANSFER_*``); they are symmetric.
+* ``stop_time_flags`` (``NO_PICKUP`` / ``NO_DROP_OFF`` bits) shares the layout of ``arrival``
+  and ``departure``; all trips of a pattern have the same flags (they are part of its key).
+* ``pattern_stop_shape_pos[pattern_stop_ptr[p] + i]`` is the index, counted from
+  ``shape_ptr[pattern_shape[p]]``, of the shape point nearest the i-th stop of pattern ``p``
+  (non-decreasing along the pattern); ``pattern_shape[p]`` and ``stop_parent[s]`` are -1 when
+  there is none.
 """
 
 from __future__ import annotations
