@@ -21,7 +21,7 @@ I64 = npt.NDArray[np.int64]
 MODES = ("walk", "bike", "car")
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, slots=True, eq=False, weakref_slot=True)
 class CsrGraph:
     """A directed graph over the street nodes in compressed sparse row form."""
 
@@ -36,7 +36,7 @@ class CsrGraph:
         return int(self.indices.shape[0])
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, slots=True, eq=False, weakref_slot=True)
 class StreetGraph:
     """Walk, bike and car graphs over one node set, plus each network stop's snapped node.
 
