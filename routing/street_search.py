@@ -1,0 +1,357 @@
+"""Bounded shortest-path searches on the street graph (numba Dijkstra that stops early)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from routing.geo import haversine_m
+from routing.streets import F32, F64, I32, StreetGraph
+
+# A scipy.sparse.csgraph search allocates and scans arrays of n_nodes per source; this heap
+# Dijkstra touches only what it settles, so a 300 m walk costs microseconds, not milliseconds.
+
+NodesLike = int | Sequence[int] | I32
+
+
+@dataclass(frozen=True, slots=True)
+class StreetTree:
+    """The result of a one-to-many search: cost per node and the tree of shortest paths.
+
+    ``cost[n]`` is in the search's unit (seconds, or metres for distances), ``inf`` when node
+    ``n`` was not reached within the bound; ``pred[n]`` is the node before ``n`` on its shortest
+    path, -1 at a source or when unreached.
+    """
+
+    cost: F64
+    pred: I32
+
+    def path_to(self, node: int) -> I32:
+        """Nodes from the source to `node` (both included); empty when `node` was not reached."""
+        if not np.isfinite(self.cost[node]):
+            return np.empty(0, dtype=np.int32)
+        nodes = [node]
+        while self.pred[nodes[-1]] >= 0:
+            nodes.append(int(self.pred[nodes[-1]]))
+        return np.asarray(nodes[::-1], dtype=np.int32)
+
+
+def shortest_path_tree(
+    streets: StreetGraph,
+    mode: str,
+    source_nodes: NodesLike,
+    source_cost_s: Sequence[float] | F64 | None = None,
+    max_cost_s: float = np.inf,
+    speed_mps: float | None = None,
+) -> StreetTree:
+    """Dijkstra from one or more sources over the `mode` graph, stopping at `max_cost_s`.
+
+    Args:
+        streets: the street graph.
+        mode: ``walk``, ``bike`` or ``car``.
+        source_nodes: start node(s); negative ones are ignored (unsnapped).
+        source_cost_s: seconds already spent at each source (e.g. from `routing.snap.EdgeSnap`
+            distances divided by the speed); zeros when None.
+        max_cost_s: nodes costing more are left unreached.
+        speed_mps: a uniform speed replacing the edges' own (the traveller's walking or cycling
+            pace); None keeps the graph's speeds (1.3 m/s walk, 4.5 m/s bike, car free-flow).
+
+    Returns:
+        Costs in seconds and predecessors for every node.
+    """
+    sources = np.atleast_1d(np.asarray(source_nodes, dtype=np.int32))
+    offsets = (
+        np.zeros(sources.shape, dtype=np.float64)
+        if source_cost_s is None
+        else np.atleast_1d(np.asarray(source_cost_s, dtype=np.float64))
+    )
+    if offsets.shape != sources.shape:
+        raise ValueError("source_cost_s must have one value per source node")
+    return _tree(streets, mode, sources, offsets, max_cost_s, _uniform(speed_mps), target=-1)
+
+
+def one_to_many(
+    streets: StreetGraph,
+    mode: str,
+    source_nodes: NodesLike,
+    source_cost_s: Sequence[float] | F64 | None = None,
+    max_cost_s: float = np.inf,
+    speed_mps: float | None = None,
+) -> F64:
+    """Travel time in seconds from the sources to every node (``inf`` beyond `max_cost_s`).
+
+    Same arguments as `shortest_path_tree`; read a stop's access time as
+    ``costs[streets.stop_node[stop]]`` (plus its snapping distance over the speed).
+    """
+    tree = shortest_path_tree(streets, mode, source_nodes, source_cost_s, max_cost_s, speed_mps)
+    return tree.cost
+
+
+def path(
+    streets: StreetGraph,
+    mode: str,
+    source: NodesLike,
+    target: int,
+    source_cost_s: Sequence[float] | F64 | None = None,
+    speed_mps: float | None = None,
+) -> I32:
+    """The quickest node path from `source` (one node or several with costs) to `target`.
+
+    The search stops once `target` is settled. Node coordinates along the path are the leg's
+    geometry (``streets.node_lat[path]``, ``streets.node_lon[path]``); use `path_length_m` for
+    its length.
+
+    Returns:
+        Node indices from the chosen source to `target`; empty when unreachable.
+    """
+    sources = np.atleast_1d(np.asarray(source, dtype=np.int32))
+    offsets = (
+        np.zeros(sources.shape, dtype=np.float64)
+        if source_cost_s is None
+        else np.atleast_1d(np.asarray(source_cost_s, dtype=np.float64))
+    )
+    tree = _tree(streets, mode, sources, offsets, np.inf, _uniform(speed_mps), target=target)
+    return tree.path_to(target)
+
+
+def path_length_m(streets: StreetGraph, nodes: I32) -> float:
+    """Length in metres of a node path (the sum of its great-circle segments)."""
+    if nodes.shape[0] < 2:
+        return 0.0
+    lat, lon = streets.node_lat[nodes], streets.node_lon[nodes]
+    return float(np.sum(haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:])))
+
+
+def distances_between(
+    streets: StreetGraph, mode: str, from_nodes: NodesLike, to_nodes: NodesLike, max_m: float
+) -> F64:
+    """Shortest street distance in metres for each pair ``(from_nodes[i], to_nodes[i])``.
+
+    Pairs are grouped by source: one bounded search per distinct source, stopped once all its
+    targets are settled or `max_m` is passed (walking transfers between nearby stops).
+
+    Returns:
+        Metres per pair; ``inf`` beyond `max_m`, or when either node is negative (unsnapped).
+    """
+    src = np.atleast_1d(np.asarray(from_nodes, dtype=np.int32))
+    dst = np.atleast_1d(np.asarray(to_nodes, dtype=np.int32))
+    if src.shape != dst.shape:
+        raise ValueError("from_nodes and to_nodes must have the same length")
+    graph = streets.graph(mode)
+    return _pair_costs(
+        *_arrays(graph.indptr, graph.indices, graph.length_m, graph.speed_mps),
+        1.0,
+        src,
+        dst,
+        float(max_m),
+        streets.n_nodes,
+    )
+
+
+def _uniform(speed_mps: float | None) -> float:
+    if speed_mps is not None and speed_mps <= 0:
+        raise ValueError(f"speed_mps must be positive, got {speed_mps}")
+    return 0.0 if speed_mps is None else float(speed_mps)
+
+
+def _arrays(indptr: I32, indices: I32, length: F32, speed: F32) -> tuple[I32, I32, F32, F32]:
+    """Plain contiguous arrays (memory maps from storage become ndarray views, no copy)."""
+    return (
+        np.ascontiguousarray(indptr, dtype=np.int32),
+        np.ascontiguousarray(indices, dtype=np.int32),
+        np.ascontiguousarray(length, dtype=np.float32),
+        np.ascontiguousarray(speed, dtype=np.float32),
+    )
+
+
+def _tree(
+    streets: StreetGraph,
+    mode: str,
+    sources: I32,
+    offsets: F64,
+    max_cost: float,
+    uniform: float,
+    target: int,
+) -> StreetTree:
+    graph = streets.graph(mode)
+    n = streets.n_nodes
+    if target >= n or np.any(sources >= n):
+        raise IndexError("node index out of range")
+    cost = np.full(n, np.inf)
+    pred = np.full(n, -1, dtype=np.int32)
+    mark = np.zeros(n, dtype=np.int32)
+    if target >= 0:
+        mark[target] = 1
+    heap_k, heap_v = _heap(graph.n_edges + sources.shape[0])
+    _dijkstra(
+        *_arrays(graph.indptr, graph.indices, graph.length_m, graph.speed_mps),
+        uniform,
+        sources,
+        offsets,
+        float(max_cost),
+        mark,
+        1,
+        1 if target >= 0 else 0,
+        cost,
+        pred,
+        np.empty(n, dtype=np.int32),
+        heap_k,
+        heap_v,
+    )
+    return StreetTree(cost=cost, pred=pred)
+
+
+def _heap(capacity: int) -> tuple[F64, I32]:
+    # Each edge is relaxed at most once (when its tail is settled): pushes <= edges + sources.
+    return np.empty(capacity + 1, dtype=np.float64), np.empty(capacity + 1, dtype=np.int32)
+
+
+@njit(cache=True, nogil=True)
+def _push(keys: F64, vals: I32, size: int, key: float, val: int) -> int:
+    i = size
+    while i > 0:
+        parent = (i - 1) >> 1
+        if keys[parent] <= key:
+            break
+        keys[i] = keys[parent]
+        vals[i] = vals[parent]
+        i = parent
+    keys[i] = key
+    vals[i] = val
+    return size + 1
+
+
+@njit(cache=True, nogil=True)
+def _pop(keys: F64, vals: I32, size: int) -> int:
+    """Remove the root (read it first); returns the new size."""
+    size -= 1
+    key, val = keys[size], vals[size]
+    i = 0
+    while True:
+        child = 2 * i + 1
+        if child >= size:
+            break
+        if child + 1 < size and keys[child + 1] < keys[child]:
+            child += 1
+        if key <= keys[child]:
+            break
+        keys[i] = keys[child]
+        vals[i] = vals[child]
+        i = child
+    keys[i] = key
+    vals[i] = val
+    return size
+
+
+@njit(cache=True, nogil=True)
+def _dijkstra(  # noqa: C901 - one tight loop reads better than split kernels
+    indptr: I32,
+    indices: I32,
+    length: F32,
+    speed: F32,
+    uniform: float,
+    sources: I32,
+    offsets: F64,
+    max_cost: float,
+    mark: I32,
+    stamp: int,
+    n_targets: int,
+    cost: F64,
+    pred: I32,
+    touched: I32,
+    heap_k: F64,
+    heap_v: I32,
+) -> int:
+    """Bounded multi-source Dijkstra writing `cost`/`pred` (which must start at inf / -1).
+
+    Stops when `n_targets` (> 0) nodes with ``mark == stamp`` are settled. Returns how many
+    nodes it touched, listed in `touched` so a caller can reset them for the next search.
+    """
+    size = 0
+    n_touched = 0
+    for i in range(sources.shape[0]):
+        s = sources[i]
+        if s < 0 or offsets[i] > max_cost or offsets[i] >= cost[s]:
+            continue
+        if cost[s] == np.inf:
+            touched[n_touched] = s
+            n_touched += 1
+        cost[s] = offsets[i]
+        pred[s] = -1
+        size = _push(heap_k, heap_v, size, offsets[i], s)
+    found = 0
+    while size > 0:
+        k, u = heap_k[0], heap_v[0]
+        size = _pop(heap_k, heap_v, size)
+        if k > cost[u]:
+            continue  # stale entry: u was reached more cheaply since
+        if mark[u] == stamp:
+            found += 1
+            if found == n_targets:
+                break
+        for e in range(indptr[u], indptr[u + 1]):
+            v = indices[e]
+            c = k + length[e] / (uniform if uniform > 0 else speed[e])
+            if c < cost[v] and c <= max_cost:
+                if cost[v] == np.inf:
+                    touched[n_touched] = v
+                    n_touched += 1
+                cost[v] = c
+                pred[v] = u
+                size = _push(heap_k, heap_v, size, c, v)
+    return n_touched
+
+
+@njit(cache=True, nogil=True)
+def _pair_costs(
+    indptr: I32,
+    indices: I32,
+    length: F32,
+    speed: F32,
+    uniform: float,
+    src: I32,
+    dst: I32,
+    max_cost: float,
+    n: int,
+) -> F64:
+    """Cost per pair, one bounded search per distinct source; work arrays reused between them."""
+    out = np.full(src.shape[0], np.inf)
+    cost = np.full(n, np.inf)
+    pred = np.full(n, -1, dtype=np.int32)
+    mark = np.zeros(n, dtype=np.int32)
+    touched = np.empty(n, dtype=np.int32)
+    heap_k = np.empty(indices.shape[0] + 2, dtype=np.float64)
+    heap_v = np.empty(indices.shape[0] + 2, dtype=np.int32)
+    one = np.zeros(1, dtype=np.float64)
+    order = np.argsort(src, kind="mergesort")
+    start = 0
+    stamp = 0
+    while start < order.shape[0]:
+        s = src[order[start]]
+        end = start
+        while end < order.shape[0] and src[order[end]] == s:
+            end += 1
+        stamp += 1
+        n_targets = 0
+        for j in range(start, end):
+            t = dst[order[j]]
+            if t >= 0 and mark[t] != stamp:
+                mark[t] = stamp
+                n_targets += 1
+        if s >= 0 and n_targets > 0:
+            sources = np.full(1, s, dtype=np.int32)
+            n_touched = _dijkstra(
+                indptr, indices, length, speed, uniform, sources, one, max_cost, mark, stamp,
+                n_targets, cost, pred, touched, heap_k, heap_v,
+            )  # fmt: skip
+            for j in range(start, end):
+                t = dst[order[j]]
+                if t >= 0:
+                    out[order[j]] = cost[t]
+            for j in range(n_touched):
+                cost[touched[j]] = np.inf
+        start = end
+    return out
