@@ -1,0 +1,87 @@
+"""The hub's settings: `HUB_*` environment variables read once by pydantic-settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AwareDatetime, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_REGION = "porto-alegre"
+
+
+class Settings(BaseSettings):
+    """Everything the hub reads from its environment (`HUB_` prefix, e.g. `HUB_PORT=9000`).
+
+    Paths given relative are taken from the current directory; the defaults are anchored at
+    the repository root so that `hub` works from anywhere in a checkout.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="HUB_", extra="forbid", frozen=True)
+
+    data_dir: Path = Field(
+        default=REPO_ROOT.parent / "shared" / "data",
+        description="Root of the data files; region files give their paths relative to it.",
+    )
+    cache_dir: Path = Field(
+        default=REPO_ROOT / ".cache" / "networks",
+        description="Where built networks are kept, one folder per region.",
+    )
+    regions_dir: Path = Field(
+        default=REPO_ROOT / "config" / "regions",
+        description="Where region files (`<name>.toml`) are looked up.",
+    )
+    region: str = Field(default=DEFAULT_REGION, description="Region used when none is named.")
+    network_dir: Path | None = Field(
+        default=None, description="Serve this built network instead of the region's cached one."
+    )
+    now: AwareDatetime | Literal["real"] | None = Field(
+        default=None,
+        description=(
+            "Fixes the clock (ISO 8601 with an offset); 'real' forces the system clock even "
+            "when the region has a demo date."
+        ),
+    )
+    redis_url: str | None = Field(default=None, description="Unset: in-memory bus and state.")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    reload_check_s: float = Field(
+        default=60.0,
+        ge=0,
+        description="Period of the served network's freshness check; 0 disables it.",
+    )
+    fetch_timeout_s: float = Field(default=120.0, gt=0)
+    fetch_max_mb: float = Field(default=512.0, gt=0)
+    log_format: Literal["kv", "json"] = "kv"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("now", mode="before")
+    @classmethod
+    def _blank_now_is_unset(cls, value: object) -> object:
+        # `HUB_NOW=` (set but empty) is how shells unset things in .env files.
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("redis_url", mode="before")
+    @classmethod
+    def _blank_redis_is_unset(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @property
+    def fixed_now(self) -> dt.datetime | None:
+        """The datetime `HUB_NOW` fixes, or None (unset or 'real')."""
+        return self.now if isinstance(self.now, dt.datetime) else None
+
+    def region_cache_dir(self, region: str) -> Path:
+        """The folder holding the built network of `region`."""
+        return self.cache_dir / region
+
+    def pidfile(self) -> Path:
+        """Where `hub serve` records its pid, so that `hub reload` can signal it."""
+        return self.cache_dir / f"serve-{self.port}.pid"
