@@ -277,7 +277,7 @@ def _samples(xy_a: F64, xy_b: F64) -> tuple[I32, F64]:
     lengths = np.hypot(*(xy_b - xy_a).T)
     counts = np.ceil(lengths / SAMPLE_SPACING_M).astype(np.int64) + 1
     edge = np.repeat(np.arange(counts.shape[0], dtype=np.int32), counts)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    starts = np.cumsum(counts) - counts
     step = np.arange(edge.shape[0]) - np.repeat(starts, counts)
     t = step / (counts[edge] - 1)
     points = xy_a[edge] + t[:, None] * (xy_b[edge] - xy_a[edge])
