@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from numba import njit
 
 from routing.geo import haversine_m
@@ -158,13 +160,23 @@ def _uniform(speed_mps: float | None) -> float:
 
 
 def _arrays(indptr: I32, indices: I32, length: F32, speed: F32) -> tuple[I32, I32, F32, F32]:
-    """Plain contiguous arrays (memory maps from storage become ndarray views, no copy)."""
+    """Contiguous read-only views of a graph's arrays (no copy when already right).
+
+    Graphs loaded from storage are read-only memory maps: passing every graph read-only keeps
+    a single compiled signature per kernel instead of one per writability combination.
+    """
     return (
-        np.ascontiguousarray(indptr, dtype=np.int32),
-        np.ascontiguousarray(indices, dtype=np.int32),
-        np.ascontiguousarray(length, dtype=np.float32),
-        np.ascontiguousarray(speed, dtype=np.float32),
+        _read_only(indptr, np.int32),
+        _read_only(indices, np.int32),
+        _read_only(length, np.float32),
+        _read_only(speed, np.float32),
     )
+
+
+def _read_only(array: npt.NDArray[Any], dtype: type[np.generic]) -> npt.NDArray[Any]:
+    view = np.ascontiguousarray(array, dtype=dtype).view(np.ndarray)
+    view.flags.writeable = False
+    return view
 
 
 def _tree(
