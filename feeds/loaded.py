@@ -6,13 +6,15 @@ pandas DataFrames, which never leave the `feeds` package.
 
 Columns (every table has exactly these; optional GTFS fields are filled with defaults):
 
-* agency: agency_id, agency_name, agency_timezone, agency_url
+* agency: agency_id, agency_name, agency_timezone, agency_url (a lone agency without
+  agency_id gets the feed id; routes without agency_id get the lone agency's)
 * stops: stop_id, stop_name, stop_lat (float), stop_lon (float), location_type (int, blank=0),
   parent_station ("" when none), wheelchair_boarding (int, 0 unknown / 1 yes / 2 no)
 * routes: route_id, agency_id, route_short_name, route_long_name, route_type (int),
   route_color ("" or 6 hex digits, no #), route_text_color (same)
 * trips: trip_id, route_id, service_id, trip_headsign, direction_id (int, -1 blank), shape_id
-  ("" when none), wheelchair_accessible (int), bikes_allowed (int)
+  ("" when none), wheelchair_accessible (int), bikes_allowed (int) — every valid row of
+  trips.txt, so a trip may have fewer than two stop_times (reported as `unusable_trip`)
 * stop_times: trip_id, stop_sequence (int), stop_id, arrival_s (int32), departure_s (int32),
   pickup_type (int), drop_off_type (int), timepoint_interpolated (bool); sorted by trip_id then
   stop_sequence; every time filled (blank intermediate times interpolated by distance along
