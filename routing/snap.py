@@ -125,18 +125,21 @@ def nearest_nodes(
     index = _cached(streets, f"nodes:{mode}", lambda: _node_index(streets, mode))
     nodes = np.full(lat_a.shape, -1, dtype=np.int32)
     dist = np.full(lat_a.shape, np.inf)
-    if lat_a.size == 0 or index.nodes.size == 0:
+    # Stops without coordinates (NaN) snap to nothing rather than failing the whole batch.
+    known = np.flatnonzero(np.isfinite(lat_a) & np.isfinite(lon_a))
+    if known.size == 0 or index.nodes.size == 0:
         return nodes, dist
     # The projection errs by well under 1% over a city: the bound leaves room for it.
     _, found = index.tree.query(
-        _projection(streets).xy(lat_a, lon_a), distance_upper_bound=max_dist_m * 1.01 + 1
+        _projection(streets).xy(lat_a[known], lon_a[known]),
+        distance_upper_bound=max_dist_m * 1.01 + 1,
     )
     hit = found < index.nodes.size
-    cand = index.nodes[found[hit]]
-    d = haversine_m(lat_a[hit], lon_a[hit], streets.node_lat[cand], streets.node_lon[cand])
+    at, cand = known[hit], index.nodes[found[hit]]
+    d = haversine_m(lat_a[at], lon_a[at], streets.node_lat[cand], streets.node_lon[cand])
     close = d <= max_dist_m
-    nodes[np.flatnonzero(hit)[close]] = cand[close]
-    dist[np.flatnonzero(hit)[close]] = d[close]
+    nodes[at[close]] = cand[close]
+    dist[at[close]] = d[close]
     return nodes, dist
 
 
@@ -174,7 +177,7 @@ def snap_point(
         the extract: the caller falls back to a crow-fly leg with a detour factor).
     """
     index = _cached(streets, f"edges:{mode}", lambda: _edge_index(streets, mode))
-    if index.a.size == 0:
+    if index.a.size == 0 or not (np.isfinite(lat) and np.isfinite(lon)):
         return None
     projection = _projection(streets)
     p = projection.xy(np.array([lat]), np.array([lon]))[0]

@@ -187,3 +187,11 @@ def test_snap_point_outside_the_extract_is_none(porto_alegre: StreetGraph) -> No
 def test_snap_point_without_edges_of_the_mode_is_none() -> None:
     streets = tiny([(0.0, 0.0), (0.0, 0.001)], walk=[(0, 1)])
     assert snap_point(streets, 0.0, 0.0005, mode="bike") is None
+
+
+def test_coordinates_that_are_not_numbers_snap_to_nothing() -> None:
+    streets = tiny([(0.0, 0.0), (0.0, 0.001)], walk=[(0, 1)])
+    nodes, dist = nearest_nodes(streets, [np.nan, 0.0], [0.0, 0.0])
+    assert list(nodes) == [-1, 0]
+    assert np.isinf(dist[0])
+    assert snap_point(streets, np.nan, 0.0) is None
