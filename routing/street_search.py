@@ -64,11 +64,11 @@ def shortest_path_tree(
     Returns:
         Costs in seconds and predecessors for every node.
     """
-    sources = np.atleast_1d(np.asarray(source_nodes, dtype=np.int32))
+    sources = np.array(source_nodes, dtype=np.int32, ndmin=1)
     offsets = (
         np.zeros(sources.shape, dtype=np.float64)
         if source_cost_s is None
-        else np.atleast_1d(np.asarray(source_cost_s, dtype=np.float64))
+        else np.array(source_cost_s, dtype=np.float64, ndmin=1)
     )
     if offsets.shape != sources.shape:
         raise ValueError("source_cost_s must have one value per source node")
@@ -109,11 +109,11 @@ def path(
     Returns:
         Node indices from the chosen source to `target`; empty when unreachable.
     """
-    sources = np.atleast_1d(np.asarray(source, dtype=np.int32))
+    sources = np.array(source, dtype=np.int32, ndmin=1)
     offsets = (
         np.zeros(sources.shape, dtype=np.float64)
         if source_cost_s is None
-        else np.atleast_1d(np.asarray(source_cost_s, dtype=np.float64))
+        else np.array(source_cost_s, dtype=np.float64, ndmin=1)
     )
     tree = _tree(streets, mode, sources, offsets, np.inf, _uniform(speed_mps), target=target)
     return tree.path_to(target)
@@ -138,10 +138,11 @@ def distances_between(
     Returns:
         Metres per pair; ``inf`` beyond `max_m`, or when either node is negative (unsnapped).
     """
-    src = np.atleast_1d(np.asarray(from_nodes, dtype=np.int32))
-    dst = np.atleast_1d(np.asarray(to_nodes, dtype=np.int32))
+    src = np.array(from_nodes, dtype=np.int32, ndmin=1)
+    dst = np.array(to_nodes, dtype=np.int32, ndmin=1)
     if src.shape != dst.shape:
         raise ValueError("from_nodes and to_nodes must have the same length")
+    _check_nodes(streets, src, dst)
     graph = streets.graph(mode)
     return _pair_costs(
         *_arrays(graph.indptr, graph.indices, graph.length_m, graph.speed_mps),
@@ -151,6 +152,13 @@ def distances_between(
         float(max_m),
         streets.n_nodes,
     )
+
+
+def _check_nodes(streets: StreetGraph, *nodes: I32) -> None:
+    """The kernels do not check bounds: a bad index must fail here, not read stray memory."""
+    for array in nodes:
+        if array.size and int(array.max()) >= streets.n_nodes:
+            raise IndexError(f"node {int(array.max())} out of range ({streets.n_nodes} nodes)")
 
 
 def _uniform(speed_mps: float | None) -> float:
@@ -190,8 +198,7 @@ def _tree(
 ) -> StreetTree:
     graph = streets.graph(mode)
     n = streets.n_nodes
-    if target >= n or np.any(sources >= n):
-        raise IndexError("node index out of range")
+    _check_nodes(streets, sources, np.array([target], dtype=np.int32))
     cost = np.full(n, np.inf)
     pred = np.full(n, -1, dtype=np.int32)
     mark = np.zeros(n, dtype=np.int32)
@@ -259,7 +266,7 @@ def _pop(keys: F64, vals: I32, size: int) -> int:
 
 
 @njit(cache=True, nogil=True)
-def _dijkstra(  # noqa: C901 - one tight loop reads better than split kernels
+def _dijkstra(
     indptr: I32,
     indices: I32,
     length: F32,

@@ -135,6 +135,16 @@ def test_distances_between_pairs() -> None:
         distances_between(streets, "walk", [0, 1], [2], 30.0)
 
 
+def test_node_out_of_range_raises() -> None:
+    streets = streets_from(5, LINE)
+    with pytest.raises(IndexError):
+        one_to_many(streets, "walk", 5)
+    with pytest.raises(IndexError):
+        path(streets, "walk", 0, 7)
+    with pytest.raises(IndexError):
+        distances_between(streets, "walk", [0], [9], 10.0)
+
+
 def test_read_only_arrays_as_from_a_memory_map() -> None:
     streets = streets_from(5, LINE)
     for array in (streets.walk.indptr, streets.walk.indices, streets.walk.length_m):
