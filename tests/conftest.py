@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import os
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from feeds.build import BuildReport
+    from routing.network import Network
+    from routing.streets import StreetGraph
 
 REPO = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("HUB_DATA_DIR", REPO.parent / "shared" / "data")).resolve()
@@ -45,3 +52,88 @@ def data_dir() -> Path:
     if not DATA_DIR.is_dir():
         pytest.fail(f"real data not found at {DATA_DIR}; set HUB_DATA_DIR")
     return DATA_DIR
+
+
+# Built networks shared by the whole session: each region is built once, saved with
+# routing.storage into a temporary folder, and loaded back (memory-mapped) as a router would.
+
+
+@dataclass(frozen=True)
+class BuiltRegion:
+    """A region built once per session: the in-memory build report and where it was saved."""
+
+    report: BuildReport
+    directory: Path
+
+
+def _build_and_save(
+    tmp_path_factory: pytest.TempPathFactory, name: str, feeds: dict[str, str], osm: str | None
+) -> BuiltRegion:
+    from feeds.build import build_network
+    from feeds.source import BuildOptions, FeedSource
+    from routing.storage import save
+
+    sources = [FeedSource(feed_id, DATA_DIR / path) for feed_id, path in feeds.items()]
+    report = build_network(sources, None if osm is None else DATA_DIR / osm, BuildOptions())
+    if report.network is None or report.skipped:
+        pytest.fail(f"{name} did not build: {report.skipped}")
+    directory = tmp_path_factory.mktemp("networks") / name
+    save(report.network, report.streets, directory)
+    return BuiltRegion(report, directory)
+
+
+@pytest.fixture(scope="session")
+def porto_alegre_built(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> BuiltRegion:
+    """Porto Alegre (feeds `eptc` + `trensurb`, OSM centre extract) built and saved once."""
+    feeds = {
+        "eptc": "porto_alegre/eptc_bus.gtfs.zip",
+        "trensurb": "porto_alegre/trensurb_rail.gtfs.zip",
+    }
+    osm = "porto_alegre/porto_alegre_center.osm.pbf"
+    return _build_and_save(tmp_path_factory, "porto-alegre", feeds, osm)
+
+
+@pytest.fixture(scope="session")
+def porto_alegre_dir(porto_alegre_built: BuiltRegion) -> Path:
+    """The folder the Porto Alegre network was saved to (what `hub build --out` writes)."""
+    return porto_alegre_built.directory
+
+
+@pytest.fixture(scope="session")
+def porto_alegre_network(porto_alegre_dir: Path) -> Network:
+    """The Porto Alegre `Network`, loaded memory-mapped (service 2019-04-15 to 2019-07-15)."""
+    from routing.storage import load
+
+    return load(porto_alegre_dir)[0]
+
+
+@pytest.fixture(scope="session")
+def porto_alegre_streets(porto_alegre_dir: Path) -> StreetGraph | None:
+    """The Porto Alegre `StreetGraph`, loaded memory-mapped, its stops snapped (`stop_node`)."""
+    from routing.storage import load
+
+    return load(porto_alegre_dir)[1]
+
+
+@pytest.fixture(scope="session")
+def bay_area_built(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> BuiltRegion:
+    """Bay Area (feeds `bart` 2019 + `caltrain` 2017-2019, no OSM) built and saved once."""
+    feeds = {
+        "bart": "bay_area/bart_2019.gtfs.zip",
+        "caltrain": "bay_area/caltrain_2017-2019.gtfs.zip",
+    }
+    return _build_and_save(tmp_path_factory, "bay-area", feeds, None)
+
+
+@pytest.fixture(scope="session")
+def bay_area_dir(bay_area_built: BuiltRegion) -> Path:
+    """The folder the Bay Area network was saved to."""
+    return bay_area_built.directory
+
+
+@pytest.fixture(scope="session")
+def bay_area_network(bay_area_dir: Path) -> Network:
+    """The Bay Area `Network`, loaded memory-mapped (common service 2019-02-11 to 2019-10-06)."""
+    from routing.storage import load
+
+    return load(bay_area_dir)[0]
