@@ -12,7 +12,10 @@ def format_summary(summary: Mapping[str, Any]) -> str:
     """Per-feed and merged figures of `feeds.build.summary(network)` as an aligned table."""
     rows = [FEED_COLUMNS] + [_feed_row(feed) for feed in summary["feeds"]]
     widths = [max(len(row[i]) for row in rows) for i in range(len(FEED_COLUMNS))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     lines += [
         "",

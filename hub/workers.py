@@ -102,5 +102,5 @@ def worker_main(settings_json: str, directory: str) -> None:
         host=settings.host,
         port=settings.port,
         reuse_port=True,
-        print=lambda line: log.info(line.strip("= \n")),
+        print=None,
     )

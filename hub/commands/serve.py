@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 
@@ -18,8 +17,6 @@ from hub.report import format_skipped
 from hub.settings import Settings
 from hub.workers import serve_workers
 from routing.storage import read_version
-
-log = logging.getLogger("hub.serve")
 
 
 def register(sub: Subparsers) -> None:
@@ -107,7 +104,7 @@ def serve_one(settings: Settings, *, reuse_port: bool = False, pidfile: bool = T
             host=settings.host,
             port=settings.port,
             reuse_port=reuse_port or None,
-            print=lambda line: log.info(line.strip("= \n")),
+            print=None,
         )
     except OSError as error:
         raise CommandError(f"cannot listen on {settings.host}:{settings.port}: {error}") from error
