@@ -267,3 +267,18 @@ def test_inputs_hash_changes_exactly_when_an_input_changes(data_dir: Path, tmp_p
     with feed.open("ab") as handle:
         handle.write(b"\0")
     assert inputs_hash(sources, None, options) != second
+
+
+@pytest.mark.slow
+def test_bart_transfers_txt_minimum_times_apply_at_their_stations(
+    bay_area_network: Network, data_dir: Path
+) -> None:
+    rules = rows(data_dir / "bay_area" / "bart_2019.gtfs.zip", "transfers.txt")
+    timed = {r["from_stop_id"]: int(r["min_transfer_time"]) for r in rules
+             if r["transfer_type"] == "2" and r["from_stop_id"] == r["to_stop_id"]}  # fmt: skip
+    assert timed
+    network = bay_area_network
+    for i, stop_id in enumerate(network.stop_ids):
+        local = stop_id.removeprefix("bart:")
+        default = BuildOptions().min_transfer_s
+        assert network.stop_min_transfer_s[i] == timed.get(local, default), stop_id
