@@ -90,3 +90,16 @@ def build_tiny(feeds: dict[str, Path], directory: Path) -> str:
     report = build_into(adhoc_inputs(list(feeds.items()), None, directory))
     assert report.network is not None, report.skipped
     return report.network.version
+
+
+@pytest.fixture(scope="session")
+def porto_alegre_cache(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Path:
+    """A cache folder holding the real porto-alegre network, built once per session."""
+    from hub.networks import ensure_built, region_inputs
+    from hub.regions import load_region
+    from hub.settings import REPO_ROOT
+
+    cache = tmp_path_factory.mktemp("cache")
+    region = load_region("porto-alegre", REPO_ROOT / "config" / "regions", data_dir)
+    ensure_built(region_inputs(region, cache))
+    return cache
