@@ -15,6 +15,7 @@ from feeds.notice import Notice
 EXTRA_FEED = "extra_transfers"
 RECOMMENDED, TIMED, MIN_TIME, FORBIDDEN = 0, 1, 2, 3
 RULE_COLUMNS = ["a", "b", "transfer_type", "min_transfer_time"]
+EXTRA_COLUMNS = ["from_stop_id", "to_stop_id", "min_transfer_time"]
 
 
 def gtfs_rules(feeds: Sequence[LoadedFeed], stops: StopTable) -> pd.DataFrame:
@@ -38,7 +39,7 @@ def gtfs_rules(feeds: Sequence[LoadedFeed], stops: StopTable) -> pd.DataFrame:
         if not feed.transfers.empty
     ]
     if not frames:
-        return pd.DataFrame({c: pd.Series([], dtype=np.int64) for c in RULE_COLUMNS})
+        return _no_rules()
     return expand_stations(pd.concat(frames, ignore_index=True), stops)
 
 
@@ -46,10 +47,12 @@ def extra_rules(path: Path, stops: StopTable) -> tuple[pd.DataFrame, list[Notice
     """A region's cross-feed transfers: CSV ``from_stop_id,to_stop_id,min_transfer_time``.
 
     Stop ids are feed-scoped (``eptc:123``); a blank time means "walk it". Each row becomes a
-    minimum-time rule (transfer_type 2). Rows naming unknown stops are reported and skipped.
+    minimum-time rule (transfer_type 2). Rows naming unknown stops are reported and skipped;
+    a file that cannot be read is reported and gives no rule.
     """
-    table = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    table.columns = [c.strip() for c in table.columns]
+    table = _read_extra(path)
+    if isinstance(table, Notice):
+        return _no_rules(), [table]
     index = pd.Index(stops.ids)
     a = positions(index, table["from_stop_id"].str.strip())
     b = positions(index, table["to_stop_id"].str.strip())
@@ -59,16 +62,37 @@ def extra_rules(path: Path, stops: StopTable) -> tuple[pd.DataFrame, list[Notice
         for field, found in (("from_stop_id", a), ("to_stop_id", b))
         for row in np.flatnonzero(found < 0).tolist()
     ]  # fmt: skip
-    minutes = pd.to_numeric(table["min_transfer_time"], errors="coerce").fillna(-1)
+    seconds = pd.to_numeric(table["min_transfer_time"], errors="coerce").fillna(-1)
     rules = pd.DataFrame(
         {
             "a": a,
             "b": b,
             "transfer_type": MIN_TIME,
-            "min_transfer_time": minutes.to_numpy(np.int64),
+            "min_transfer_time": seconds.to_numpy(np.int64),
         }
     )
     return expand_stations(rules, stops), notices
+
+
+def _read_extra(path: Path) -> pd.DataFrame | Notice:
+    """The extra transfers table, or the notice saying why it cannot be used."""
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (OSError, ValueError, UnicodeDecodeError) as error:
+        return Notice(EXTRA_FEED, "invalid_extra_transfers", "ERROR", path.name, None, None,
+                      f"cannot read {path}: {error}")  # fmt: skip
+    table.columns = [str(c).strip() for c in table.columns]
+    missing = [c for c in EXTRA_COLUMNS if c not in table.columns]
+    if missing:
+        message = f"{path.name} lacks the column(s) {', '.join(missing)}"
+        return Notice(
+            EXTRA_FEED, "missing_required_column", "ERROR", path.name, None, missing[0], message
+        )
+    return table
+
+
+def _no_rules() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series([], dtype=np.int64) for c in RULE_COLUMNS})
 
 
 def expand_stations(rules: pd.DataFrame, stops: StopTable) -> pd.DataFrame:

@@ -176,3 +176,18 @@ def test_footpaths_are_symmetric_and_grouped_by_origin(tmp_path: Path) -> None:
     assert network.transfer_ptr[-1] == len(network.transfer_to)
     boardable = network.stop_location_type == 0
     assert boardable[origin].all() and boardable[network.transfer_to].all()
+
+
+def test_an_unreadable_extra_transfers_file_is_reported_not_raised(tmp_path: Path) -> None:
+    extra = tmp_path / "extra.csv"
+    extra.write_text("from,to\nbus:B1,rail:R1\n")
+    report = build_report(tmp_path, {"bus": BUS, "rail": RAIL}, extra_transfers=extra)
+    missing = build_report(tmp_path / "m", {"bus": BUS}, extra_transfers=tmp_path / "none.csv")
+
+    assert report.network is not None and missing.network is not None
+    assert [n.code for n in report.notices if n.feed == "extra_transfers"] == [
+        "missing_required_column"
+    ]
+    assert [n.code for n in missing.notices if n.feed == "extra_transfers"] == [
+        "invalid_extra_transfers"
+    ]
