@@ -181,20 +181,34 @@ def _route_agencies(
 
 
 def _color(frame: pd.DataFrame, name: str, log: NoticeLog) -> pd.Series:
-    """Six hex digits, upper case, or "" (invalid colours are reported and blanked)."""
+    """Six hex digits, upper case, or "" (invalid colours are reported and blanked).
+
+    A leading `#` (CSS habit, as in the Zheleznogorsk feed) is reported but the colour kept.
+    """
     values = text(frame, name)
-    valid = values.str.fullmatch(r"[0-9A-Fa-f]{6}").fillna(False).astype(bool)
-    bad = ~valid & (values != "")
+    hashed = values.str.fullmatch(r"#[0-9A-Fa-f]{6}").fillna(False).astype(bool)
+    digits = values.str.removeprefix("#")
+    valid = digits.str.fullmatch(r"[0-9A-Fa-f]{6}").fillna(False).astype(bool)
+    file = "routes.txt"
+    report_rows(
+        log,
+        "invalid_color",
+        "WARNING",
+        file,
+        name,
+        values[hashed],
+        "{value!r} should not start with '#'; read as the six hex digits after it",
+    )
     report_rows(
         log,
         "invalid_color",
         "ERROR",
-        "routes.txt",
+        file,
         name,
-        values[bad],
+        values[~valid & (values != "")],
         "{value!r} is not a colour of six hex digits; ignored",
     )
-    return values.where(valid, "").str.upper()
+    return digits.where(valid, "").str.upper()
 
 
 def clean_trips(
@@ -216,14 +230,14 @@ def clean_trips(
     known_route = route_id.isin(routes["route_id"])
     known_service = service_id.isin(list(service_ids))
     unknown_shape = (shape_id != "") & ~shape_id.isin(list(shape_ids))
-    for field, values, where in (
-        ("route_id", route_id[~known_route], "routes.txt; trip dropped"),
+    for field, values, message in (
+        ("route_id", route_id[~known_route], "a usable route of routes.txt; trip dropped"),
         (
             "service_id",
             service_id[~known_service],
-            "calendar.txt or calendar_dates.txt; trip dropped",
+            "defined by calendar.txt or calendar_dates.txt; trip dropped",
         ),
-        ("shape_id", shape_id[unknown_shape], "shapes.txt; shape ignored"),
+        ("shape_id", shape_id[unknown_shape], "a usable shape of shapes.txt; shape ignored"),
     ):
         report_rows(
             log,
@@ -232,7 +246,7 @@ def clean_trips(
             file,
             field,
             values,
-            f"{field} {{value!r}} is not defined in {where}",
+            f"{{value!r}} is not {message}",
         )
     trips = pd.DataFrame(
         {
