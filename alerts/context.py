@@ -15,6 +15,15 @@ MAX_EVENT_SKEW_S = 2 * 86_400
 MAX_DELAY_S = 12 * 3600
 
 
+def text(value: str | bytes) -> str:
+    """A protobuf string field as text.
+
+    GTFS-RT is proto2, where upb hands back a string field that is not valid UTF-8 as bytes;
+    those are decoded with replacement characters (they then match no id).
+    """
+    return value if isinstance(value, str) else value.decode("utf-8", "replace")
+
+
 @dataclass(frozen=True, slots=True)
 class IngestContext:
     """One ingest's fixed inputs plus its mutable `StatsRecorder`."""
@@ -31,9 +40,9 @@ class IngestContext:
         index = None if network is None else trip_index(network)
         return cls(feed_id, network, index, now, StatsRecorder(feed_id))
 
-    def scoped(self, local_id: str) -> str:
+    def scoped(self, local_id: str | bytes) -> str:
         """The feed-scoped form (`feed:id`) of one of this feed's ids."""
-        return f"{self.feed_id}{SEPARATOR}{local_id}"
+        return f"{self.feed_id}{SEPARATOR}{text(local_id)}"
 
     def plausible_time(self, posix_s: int) -> bool:
         """Whether a POSIX time is near enough to now to be one (not milliseconds, not zero)."""

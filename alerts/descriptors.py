@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from google.transit import gtfs_realtime_pb2 as rt
 
-from alerts.context import IngestContext
+from alerts.context import IngestContext, text
 from alerts.matching import TripIndex, parse_start_date, parse_start_time, trip_index
 from alerts.stats import FailureKind
 from routing.network import Network
@@ -46,17 +47,17 @@ def read_descriptor(trip: rt.TripDescriptor) -> DescriptorFields | FailureKind:
         return FailureKind.UNSUPPORTED_RELATIONSHIP
     start_s = None
     if trip.HasField("start_time"):
-        start_s = parse_start_time(trip.start_time)
+        start_s = parse_start_time(text(trip.start_time))
         if start_s is None:
             return FailureKind.BAD_START_TIME
     start_date = None
     if trip.HasField("start_date"):
-        start_date = parse_start_date(trip.start_date)
+        start_date = parse_start_date(text(trip.start_date))
         if start_date is None:
             return FailureKind.BAD_START_DATE
     return DescriptorFields(
-        trip_id=trip.trip_id or None,
-        route_id=trip.route_id or None,
+        trip_id=text(trip.trip_id) or None,
+        route_id=text(trip.route_id) or None,
         start_s=start_s,
         start_date=start_date,
         relationship=relationship,
@@ -67,13 +68,13 @@ def match_trip(
     ctx: IngestContext,
     network: Network,
     fields: DescriptorFields,
-    first_stop: int | None,
+    stops: Sequence[int] = (),
 ) -> TripMatch | FailureKind:
     """Find the descriptor's trip by id, falling back to route + start time + start date.
 
     Real feeds get trip ids wrong (a timetable revision renames them), so an unknown id is
-    rescued when the route, start time and date name exactly one running trip; `first_stop`
-    (the first stop the update names) separates trips of both directions leaving at once.
+    rescued when the route, start time and date name exactly one running trip; `stops` (the
+    stops the update names, in order) separate trips leaving at once in both directions.
     """
     if fields.trip_id is not None:
         found = network.find_trip(ctx.scoped(fields.trip_id))
@@ -81,7 +82,7 @@ def match_trip(
             if fields.route_id and network.find_route(ctx.scoped(fields.route_id)) is None:
                 ctx.stats.note(FailureKind.UNKNOWN_ROUTE)
             return TripMatch(found, by_id=True)
-    rescued = _match_by_start(ctx, network, trip_index(network), fields, first_stop)
+    rescued = _match_by_start(ctx, network, trip_index(network), fields, stops)
     if isinstance(rescued, TripMatch) and fields.trip_id is not None:
         ctx.stats.note(FailureKind.UNKNOWN_TRIP)
     return rescued
@@ -92,7 +93,7 @@ def _match_by_start(
     network: Network,
     index: TripIndex,
     fields: DescriptorFields,
-    first_stop: int | None,
+    stops: Sequence[int],
 ) -> TripMatch | FailureKind:
     if fields.route_id is None or fields.start_s is None or fields.start_date is None:
         return FailureKind.UNKNOWN_TRIP if fields.trip_id else FailureKind.MISSING_TRIP
@@ -100,10 +101,16 @@ def _match_by_start(
     if route is None:
         return FailureKind.UNKNOWN_TRIP
     candidates = index.find_by_start(route, fields.start_s, index.day_of(fields.start_date))
-    if len(candidates) > 1 and first_stop is not None:
-        candidates = tuple(t for t in candidates if first_stop in index.pattern_stops_of(t))
+    if len(candidates) > 1 and stops:
+        candidates = tuple(t for t in candidates if _visits(index.pattern_stops_of(t), stops))
     if not candidates:
         return FailureKind.UNKNOWN_TRIP
     if len(candidates) > 1:
         return FailureKind.AMBIGUOUS_TRIP
     return TripMatch(candidates[0], by_id=False)
+
+
+def _visits(pattern_stops: list[int], stops: Sequence[int]) -> bool:
+    """Whether the pattern calls at `stops` in this order (a subsequence test)."""
+    remaining = iter(pattern_stops)
+    return all(stop in remaining for stop in stops)

@@ -6,7 +6,7 @@ from google.protobuf import json_format
 from google.protobuf.message import DecodeError
 from google.transit import gtfs_realtime_pb2 as rt
 
-from alerts.context import MAX_EVENT_SKEW_S, IngestContext
+from alerts.context import MAX_EVENT_SKEW_S, IngestContext, text
 from alerts.models import RealtimeUpdate, ServiceAlert, TripUpdate, VehiclePosition
 from alerts.service_alerts import convert_alert
 from alerts.stats import EntityKind, FailureKind, IngestStats
@@ -82,7 +82,8 @@ def ingest_message(
     ctx.stats.entities = len(message.entity)
     if refusal is not None:
         ctx.stats.feed_issue = refusal
-        ctx.stats.failed[refusal] += len(message.entity)
+        for _ in message.entity:
+            ctx.stats.reject(refusal)
         return RealtimeUpdate(feed_id, now, ctx.stats.header_timestamp), ctx.stats.freeze()
     return _convert_entities(ctx, message), ctx.stats.freeze()
 
@@ -161,5 +162,5 @@ def _convert_entity(
     if payloads[0] == "trip_update":
         return convert_trip_update(ctx, entity.trip_update)
     if payloads[0] == "vehicle":
-        return convert_vehicle(ctx, entity.id, entity.vehicle)
-    return convert_alert(ctx, entity.id, entity.alert)
+        return convert_vehicle(ctx, text(entity.id), entity.vehicle)
+    return convert_alert(ctx, text(entity.id), entity.alert)

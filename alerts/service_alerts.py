@@ -9,6 +9,7 @@ from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 from google.transit import gtfs_realtime_pb2 as rt
 
 from alerts.context import IngestContext
+from alerts.context import text as as_text
 from alerts.descriptors import match_trip, read_descriptor
 from alerts.models import ActivePeriod, InformedEntity, ServiceAlert, TranslatedText
 from alerts.stats import FailureKind
@@ -60,8 +61,9 @@ def _enum_name(enum: EnumTypeWrapper, value: int, default: str) -> str:
         return default
 
 
-def _translated(text: rt.TranslatedString) -> TranslatedText:
-    return TranslatedText(tuple((t.language, t.text) for t in text.translation if t.text))
+def _translated(translated: rt.TranslatedString) -> TranslatedText:
+    pairs = ((as_text(t.language), as_text(t.text)) for t in translated.translation)
+    return TranslatedText(tuple((language, value) for language, value in pairs if value))
 
 
 def _periods(
@@ -129,7 +131,7 @@ def _trip_id(ctx: IngestContext, trip: rt.TripDescriptor) -> str | FailureKind |
         return fields
     if ctx.network is None:
         return ctx.scoped(fields.trip_id) if fields.trip_id else None
-    match = match_trip(ctx, ctx.network, fields, None)
+    match = match_trip(ctx, ctx.network, fields)
     if isinstance(match, FailureKind):
         return match
     return ctx.network.trip_ids[match.trip]

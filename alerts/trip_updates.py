@@ -6,7 +6,7 @@ import datetime as dt
 
 from google.transit import gtfs_realtime_pb2 as rt
 
-from alerts.context import MAX_DELAY_S, IngestContext
+from alerts.context import MAX_DELAY_S, IngestContext, text
 from alerts.descriptors import CANCELLED, match_trip, read_descriptor
 from alerts.matching import TripIndex
 from alerts.models import StopRelationship, StopTimeUpdate, TripRelationship, TripUpdate
@@ -27,7 +27,7 @@ def convert_trip_update(ctx: IngestContext, update: rt.TripUpdate) -> TripUpdate
     network, index = ctx.network, ctx.index
     if update.HasField("timestamp") and not ctx.plausible_time(update.timestamp):
         ctx.stats.note(FailureKind.BAD_TIME)
-    match = match_trip(ctx, network, fields, _first_stop(ctx, network, update))
+    match = match_trip(ctx, network, fields, _named_stops(ctx, network, update))
     if isinstance(match, FailureKind):
         return match
     read = read_stop_times(ctx, network, index, match.trip, update.stop_time_update)
@@ -58,17 +58,14 @@ def convert_trip_update(ctx: IngestContext, update: rt.TripUpdate) -> TripUpdate
         stop_time_updates=stop_time_updates,
         delay_s=trip_delay,
         timestamp=update.timestamp if update.HasField("timestamp") else None,
-        vehicle_id=update.vehicle.id if update.vehicle.id else None,
+        vehicle_id=text(update.vehicle.id) or None,
     )
 
 
-def _first_stop(ctx: IngestContext, network: Network, update: rt.TripUpdate) -> int | None:
-    for stu in update.stop_time_update:
-        if stu.stop_id:
-            found = network.find_stop(ctx.scoped(stu.stop_id))
-            if found is not None:
-                return found
-    return None
+def _named_stops(ctx: IngestContext, network: Network, update: rt.TripUpdate) -> list[int]:
+    """The known stops the update names, in order (to tell apart trips found by start time)."""
+    found = (network.find_stop(ctx.scoped(s.stop_id)) for s in update.stop_time_update if s.stop_id)
+    return [stop for stop in found if stop is not None]
 
 
 def _trip_delay(ctx: IngestContext, update: rt.TripUpdate) -> int | None:

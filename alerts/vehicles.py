@@ -7,7 +7,7 @@ import math
 import numpy as np
 from google.transit import gtfs_realtime_pb2 as rt
 
-from alerts.context import IngestContext
+from alerts.context import IngestContext, text
 from alerts.descriptors import TripMatch, match_trip, read_descriptor
 from alerts.models import VehiclePosition
 from alerts.stats import FailureKind
@@ -61,7 +61,7 @@ def _trip(ctx: IngestContext, vehicle: rt.VehiclePosition) -> TripMatch | Failur
         return fields
     if fields.trip_id is None and fields.route_id is None:
         return None
-    return match_trip(ctx, ctx.network, fields, None)
+    return match_trip(ctx, ctx.network, fields)
 
 
 def _build(
@@ -83,8 +83,8 @@ def _build(
         entity_id=entity_id,
         latitude=position.latitude,
         longitude=position.longitude,
-        vehicle_id=vehicle.vehicle.id or None,
-        label=vehicle.vehicle.label or None,
+        vehicle_id=text(vehicle.vehicle.id) or None,
+        label=text(vehicle.vehicle.label) or None,
         trip=None if trip is None else trip.trip,
         trip_id=trip_id,
         route_id=ctx.scoped(descriptor.route_id) if descriptor.route_id else None,

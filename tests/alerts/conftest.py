@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from feeds.build import build_network
 from feeds.source import BuildOptions, FeedSource
 from routing.network import Network
 from routing.timeutil import service_day_origin
-from tests.conftest import write_feed
+from tests.conftest import DATA_DIR, write_feed
 
 # Paris, every day of January 2024. T1 and T3 leave at 08:00 in opposite directions; C is a
 # platform of station ST; N1 runs past midnight.
@@ -66,6 +67,12 @@ def build(feed_id: str, path: Path) -> Network:
     return report.network
 
 
+@functools.cache
+def caltrain_network() -> Network:
+    """Caltrain 2023 as feed "ct" (a function too, for hypothesis tests: see test_fuzz)."""
+    return build("ct", DATA_DIR / "bay_area" / "caltrain_2023.gtfs.zip")
+
+
 @pytest.fixture(scope="session")
 def bart(data_dir: Path) -> Network:
     return build("bart", data_dir / "bay_area" / "bart_2019.gtfs.zip")
@@ -73,7 +80,7 @@ def bart(data_dir: Path) -> Network:
 
 @pytest.fixture(scope="session")
 def caltrain(data_dir: Path) -> Network:
-    return build("ct", data_dir / "bay_area" / "caltrain_2023.gtfs.zip")
+    return caltrain_network()
 
 
 @pytest.fixture(scope="session")

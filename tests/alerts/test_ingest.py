@@ -169,7 +169,8 @@ def test_corrupt_feed_is_a_clean_failure(data_dir: Path, bart: Network) -> None:
     data = (data_dir / "bad_inputs" / "invalid_corrupt.pb").read_bytes()
     update, stats = ingest(data, "bart", bart, 1_565_199_921)
     assert stats.feed_issue is FailureKind.UNPARSEABLE
-    assert stats.entities == 0 and update.trip_updates == update.alerts == update.vehicles == ()
+    assert stats.entities == 0
+    assert not (update.trip_updates or update.alerts or update.vehicles)
 
 
 def test_json_and_protobuf_give_the_same_result(data_dir: Path, bart: Network) -> None:
@@ -220,3 +221,17 @@ def test_missing_header_is_noted_and_entities_still_read(caltrain: Network) -> N
     update, stats = ingest(message.SerializePartialToString(), "ct", caltrain, 0)
     assert stats.issues == {FailureKind.MISSING_HEADER: 1}
     assert [a.route_ids for a in update.alerts] == [{"ct:L1"}]
+
+
+def test_invalid_utf8_ids_match_no_id(data_dir: Path, caltrain: Network) -> None:
+    path = data_dir / BAY / "caltrain_2023-11-07.trip_updates.pb"
+    data = path.read_bytes()
+    # every "124" (entity, trip and vehicle ids) becomes b"\xff24", which is not UTF-8:
+    # proto2 hands such strings back as bytes
+    broken = data.replace(b"\x0a\x03124", b"\x0a\x03\xff24")
+    assert broken != data
+    update, stats = ingest(broken, "ct", caltrain, read_header_timestamp(data))
+    assert_adds_up(stats)
+    # the id matches nothing, but route L1, 15:37:00 and 20231107 still name trip 124
+    assert stats.matched_by_descriptor == 1 and stats.issues == {FailureKind.UNKNOWN_TRIP: 1}
+    assert "ct:124" in {u.trip_id for u in update.trip_updates}
