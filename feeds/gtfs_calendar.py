@@ -9,10 +9,10 @@ import numpy.typing as npt
 import pandas as pd
 
 from feeds.gtfs_fields import (
+    FileNotices,
     coded_int,
     first_of_duplicates,
     parse_date,
-    report_rows,
     require_columns,
     require_values,
     text,
@@ -25,6 +25,7 @@ MAX_SPAN_DAYS = 366 * 30
 _ADDED, _REMOVED = 1, 2
 
 Days = npt.NDArray[np.datetime64]
+Bools = npt.NDArray[np.bool_]
 
 
 def clean_services(
@@ -63,13 +64,13 @@ def _days(values: list[np.datetime64] | Days) -> pd.Series:
 
 def _weekly(frame: pd.DataFrame, log: NoticeLog) -> tuple[frozenset[str], pd.DataFrame]:
     """Expand each calendar.txt row to the dates its weekdays select in its range."""
-    file = "calendar.txt"
+    notes = FileNotices(log, "calendar.txt")
     required = ["service_id", *WEEKDAYS, "start_date", "end_date"]
-    require_columns(frame, file, required, log)
-    frame = frame.loc[require_values(frame, file, required, log)]
-    frame = first_of_duplicates(frame, file, ["service_id"], log)
-    week = np.column_stack([coded_int(frame, file, day, (0, 1), 0, log) for day in WEEKDAYS])
-    start, end, ok = _date_range(frame, log)
+    require_columns(frame, notes, required)
+    frame = frame.loc[require_values(frame, notes, required)]
+    frame = first_of_duplicates(frame, notes, ["service_id"])
+    week = np.column_stack([coded_int(frame, notes, day, (0, 1), 0) for day in WEEKDAYS])
+    start, end, ok = _date_range(frame, notes)
     service_id = text(frame, "service_id").to_numpy()
     lengths = np.where(ok, (end - start).astype(np.int64) + 1, 0)
     owner = np.repeat(np.arange(len(frame)), lengths)
@@ -79,74 +80,53 @@ def _weekly(frame: pd.DataFrame, log: NoticeLog) -> tuple[frozenset[str], pd.Dat
     weekday = (dates.astype(np.int64) + 3) % 7
     runs = week[owner, weekday] == 1
     weekly = pd.DataFrame({"service_id": service_id[owner][runs], "date": _days(dates[runs])})
-    weekly["service_id"] = weekly["service_id"].astype("str")
-    return frozenset(service_id[ok]), weekly
+    return frozenset(service_id[ok]), weekly.astype({"service_id": "str"})
 
 
-def _date_range(frame: pd.DataFrame, log: NoticeLog) -> tuple[Days, Days, npt.NDArray[np.bool_]]:
+def _date_range(frame: pd.DataFrame, notes: FileNotices) -> tuple[Days, Days, Bools]:
     """start_date and end_date of each row (clipped to MAX_SPAN_DAYS) and the usable mask."""
-    file = "calendar.txt"
-    parsed = []
-    for name in ("start_date", "end_date"):
-        values = text(frame, name)
-        days, bad = parse_date(values)
-        report_rows(
-            log,
-            "invalid_date",
-            "ERROR",
-            file,
-            name,
-            values[bad],
-            "{value!r} is not a YYYYMMDD date; row dropped",
-        )
-        parsed.append(days)
-    start, end = parsed
-    ok = ~np.isnat(start) & ~np.isnat(end)
+    start, start_ok = _dates(frame, notes, "start_date")
+    end, end_ok = _dates(frame, notes, "end_date")
+    service_id = text(frame, "service_id")
+    ok = start_ok & end_ok
     reversed_ = ok & (end < start)
-    report_rows(
-        log,
+    notes.report(
         "start_and_end_range_out_of_order",
-        "ERROR",
-        file,
         "end_date",
-        text(frame, "service_id")[reversed_],
+        service_id[reversed_],
         "service {value!r} ends before it starts; row dropped",
     )
     ok &= ~reversed_
     too_long = ok & ((end - start).astype(np.int64) > MAX_SPAN_DAYS)
-    report_rows(
-        log,
+    notes.report(
         "number_out_of_range",
-        "WARNING",
-        file,
         "end_date",
-        text(frame, "service_id")[too_long],
+        service_id[too_long],
         f"service {{value!r}} spans more than {MAX_SPAN_DAYS} days; clipped",
+        severity="WARNING",
     )
     end = np.where(too_long, start + np.timedelta64(MAX_SPAN_DAYS, "D"), end)
     return start, end, ok
 
 
+def _dates(frame: pd.DataFrame, notes: FileNotices, name: str) -> tuple[Days, Bools]:
+    """The dates of column `name` and the mask of valid ones; bad values are reported."""
+    values = text(frame, name)
+    days, bad = parse_date(values)
+    notes.report("invalid_date", name, values[bad], "{value!r} is not a YYYYMMDD date; ignored")
+    return days, ~np.isnat(days)
+
+
 def _exceptions(frame: pd.DataFrame, log: NoticeLog) -> pd.DataFrame:
     """calendar_dates.txt rows: service_id, date, exception_type (1 added, 2 removed)."""
-    file = "calendar_dates.txt"
+    notes = FileNotices(log, "calendar_dates.txt")
     required = ["service_id", "date", "exception_type"]
-    require_columns(frame, file, required, log)
-    frame = frame.loc[require_values(frame, file, required, log)]
-    frame = first_of_duplicates(frame, file, ["service_id", "date"], log)
-    values = text(frame, "date")
-    days, bad = parse_date(values)
-    report_rows(
-        log,
-        "invalid_date",
-        "ERROR",
-        file,
-        "date",
-        values[bad],
-        "{value!r} is not a YYYYMMDD date; row dropped",
-    )
-    kind = coded_int(frame, file, "exception_type", (_ADDED, _REMOVED), 0, log)
-    ok = ~np.isnat(days) & (kind > 0)
+    require_columns(frame, notes, required)
+    frame = frame.loc[require_values(frame, notes, required)]
+    frame = first_of_duplicates(frame, notes, ["service_id", "date"])
+    days, ok = _dates(frame, notes, "date")
+    kind = coded_int(frame, notes, "exception_type", (_ADDED, _REMOVED), 0)
+    ok &= kind > 0
     return pd.DataFrame(
         {
             "service_id": text(frame, "service_id").to_numpy()[ok],
@@ -160,18 +140,9 @@ def feed_dates(frame: pd.DataFrame | None, log: NoticeLog) -> tuple[dt.date | No
     """feed_start_date and feed_end_date of feed_info.txt's first row, when valid."""
     if frame is None or frame.empty:
         return None, None
+    notes = FileNotices(log, "feed_info.txt")
     found: list[dt.date | None] = []
     for name in ("feed_start_date", "feed_end_date"):
-        values = text(frame, name).iloc[:1]
-        days, bad = parse_date(values)
-        report_rows(
-            log,
-            "invalid_date",
-            "ERROR",
-            "feed_info.txt",
-            name,
-            values[bad],
-            "{value!r} is not a YYYYMMDD date",
-        )
-        found.append(None if np.isnat(days[0]) else pd.Timestamp(days[0]).date())
+        days, ok = _dates(frame.iloc[:1], notes, name)
+        found.append(pd.Timestamp(days[0]).date() if ok[0] else None)
     return found[0], found[1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -27,62 +28,55 @@ def text(frame: pd.DataFrame, name: str, default: str = "") -> pd.Series:
     return frame[name]
 
 
-def require_columns(frame: pd.DataFrame, file: str, names: Iterable[str], log: NoticeLog) -> bool:
+@dataclass(frozen=True, slots=True)
+class FileNotices:
+    """Where the findings about one file go."""
+
+    log: NoticeLog
+    file: str
+
+    def report(
+        self,
+        code: str,
+        field: str | None,
+        values: pd.Series,
+        template: str,
+        severity: Severity = "ERROR",
+    ) -> None:
+        """One notice per row of `values` (index = row); `template` may use {value}.
+
+        Past MAX_ROW_NOTICES rows, one more notice (row None) gives the number not listed.
+        """
+        for row, value in values.iloc[:MAX_ROW_NOTICES].items():
+            message = template.format(value=value)
+            self.log.add(code, severity, message, file=self.file, row=int(str(row)), field=field)
+        extra = len(values) - MAX_ROW_NOTICES
+        if extra > 0:
+            message = f"{extra} more rows with the same problem (not listed one by one)"
+            self.log.add(code, severity, message, file=self.file, field=field)
+
+    def add(self, code: str, message: str, severity: Severity = "ERROR") -> None:
+        """One notice about the whole file."""
+        self.log.add(code, severity, message, file=self.file)
+
+
+def require_columns(frame: pd.DataFrame, notes: FileNotices, names: Iterable[str]) -> bool:
     """Report each required column the header lacks; True when all are there."""
     missing = [n for n in names if n not in frame.columns]
     for name in missing:
-        log.add(
-            "missing_required_column",
-            "ERROR",
-            f"{file} has no {name} column",
-            file=file,
-            field=name,
-        )
+        message = f"{notes.file} has no {name} column"
+        notes.log.add("missing_required_column", "ERROR", message, file=notes.file, field=name)
     return not missing
 
 
-def report_rows(
-    log: NoticeLog,
-    code: str,
-    severity: Severity,
-    file: str,
-    field: str | None,
-    values: pd.Series,
-    template: str,
-) -> None:
-    """One notice per row of `values` (index = row); `template` may use {value} and {row}.
-
-    Past MAX_ROW_NOTICES rows, one more notice (row None) gives the number not listed.
-    """
-    for row, value in values.iloc[:MAX_ROW_NOTICES].items():
-        message = template.format(value=value, row=row)
-        log.add(code, severity, message, file=file, row=int(str(row)), field=field)
-    extra = len(values) - MAX_ROW_NOTICES
-    if extra > 0:
-        log.add(
-            code,
-            severity,
-            f"{extra} more rows with the same problem (not listed one by one)",
-            file=file,
-            field=field,
-        )
-
-
-def require_values(
-    frame: pd.DataFrame, file: str, names: Iterable[str], log: NoticeLog
-) -> pd.Series:
+def require_values(frame: pd.DataFrame, notes: FileNotices, names: Iterable[str]) -> pd.Series:
     """Mask of rows where every named column is non-blank; blanks are reported."""
     ok = pd.Series(True, index=frame.index)
     for name in names:
-        blank = text(frame, name) == ""
-        report_rows(
-            log,
-            "missing_required_field",
-            "ERROR",
-            file,
-            name,
-            frame.loc[blank, name] if name in frame.columns else blank[blank],
-            f"{name} is required; row dropped",
+        values = text(frame, name)
+        blank = values == ""
+        notes.report(
+            "missing_required_field", name, values[blank], f"{name} is required; row dropped"
         )
         ok &= ~blank
     return ok
@@ -93,8 +87,8 @@ def parse_float(values: pd.Series) -> tuple[Floats, Bools]:
     numbers = pd.to_numeric(values, errors="coerce").to_numpy(
         dtype=np.float64, na_value=np.nan, copy=True
     )
+    numbers[~np.isfinite(numbers)] = np.nan  # "inf" and "1e400" are no coordinates either
     bad = np.isnan(numbers) & (values != "").to_numpy()
-    numbers[~np.isfinite(numbers)] = np.nan
     return numbers, bad
 
 
@@ -150,36 +144,26 @@ def parse_date(values: pd.Series) -> tuple[npt.NDArray[np.datetime64], Bools]:
 
 
 def coded_int(
-    frame: pd.DataFrame,
-    file: str,
-    name: str,
-    allowed: Iterable[int],
-    default: int,
-    log: NoticeLog,
+    frame: pd.DataFrame, notes: FileNotices, name: str, allowed: Iterable[int], default: int
 ) -> npt.NDArray[np.int64]:
     """An enumerated integer field: blank gives `default`, and so does a reported bad value."""
     values = text(frame, name)
     numbers, bad = parse_int(values)
     outside = ~np.isnan(numbers) & ~np.isin(numbers, np.fromiter(allowed, dtype=np.float64))
-    report_rows(
-        log, "invalid_integer", "ERROR", file, name, values[bad], "{value!r} is not an integer"
+    notes.report(
+        "invalid_integer", name, values[bad], f"{{value!r}} is not an integer; {default} used"
     )
-    report_rows(
-        log,
+    notes.report(
         "number_out_of_range",
-        "ERROR",
-        file,
         name,
         values[outside],
-        f"{{value!r}} is not an allowed {name}; {default} used",
+        f"{{value!r}} is not a valid {name}; {default} used",
     )
     numbers[np.isnan(numbers) | outside] = default
     return numbers.astype(np.int64)
 
 
-def first_of_duplicates(
-    frame: pd.DataFrame, file: str, keys: list[str], log: NoticeLog
-) -> pd.DataFrame:
+def first_of_duplicates(frame: pd.DataFrame, notes: FileNotices, keys: list[str]) -> pd.DataFrame:
     """Drop rows repeating the key of an earlier row; an exact repeat is only a warning."""
     key_frame = pd.DataFrame({k: text(frame, k) for k in keys}, index=frame.index)
     repeated = key_frame.duplicated(keep="first")
@@ -187,22 +171,18 @@ def first_of_duplicates(
         return frame
     exact = frame.duplicated(keep="first") & repeated
     label = " and ".join(keys)
-    report_rows(
-        log,
+    first_key = key_frame[keys[0]]
+    notes.report(
         "duplicate_key",
-        "WARNING",
-        file,
         keys[0],
-        key_frame.loc[exact, keys[0]],
+        first_key[exact],
         f"row repeats an earlier row exactly ({label} {{value!r}}); dropped",
+        severity="WARNING",
     )
-    report_rows(
-        log,
+    notes.report(
         "duplicate_key",
-        "ERROR",
-        file,
         keys[0],
-        key_frame.loc[repeated & ~exact, keys[0]],
+        first_key[repeated & ~exact],
         f"{label} {{value!r}} already defined by an earlier row; this one dropped",
     )
     return frame.loc[~repeated]

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from feeds.gtfs_fields import (
+    FileNotices,
     coded_int,
     parse_float,
     parse_int,
     parse_time,
-    report_rows,
     require_columns,
     require_values,
     text,
@@ -20,6 +21,9 @@ from feeds.notice import NoticeLog
 FREQUENCY_COLUMNS = ["trip_id", "start_s", "end_s", "headway_s", "exact_times"]
 TRANSFER_COLUMNS = ["from_stop_id", "to_stop_id", "transfer_type", "min_transfer_time"]
 SHAPE_COLUMNS = ["shape_id", "shape_pt_lat", "shape_pt_lon", "shape_pt_sequence"]
+
+Bools = npt.NDArray[np.bool_]
+Floats = npt.NDArray[np.float64]
 
 
 def empty_table(columns: dict[str, str]) -> pd.DataFrame:
@@ -33,68 +37,52 @@ def clean_frequencies(
     """Headway periods of known trips, in service-day seconds; broken rows dropped."""
     if frame is None:
         return empty_table({c: "str" if c == "trip_id" else "int64" for c in FREQUENCY_COLUMNS})
-    file = "frequencies.txt"
+    notes = FileNotices(log, "frequencies.txt")
     required = ["trip_id", "start_time", "end_time", "headway_secs"]
-    require_columns(frame, file, required, log)
-    frame = frame.loc[require_values(frame, file, required, log)]
+    require_columns(frame, notes, required)
+    frame = frame.loc[require_values(frame, notes, required)]
     trip_id = text(frame, "trip_id")
-    ok = trip_id.isin(trips["trip_id"]).to_numpy(copy=True)
-    report_rows(
-        log,
-        "foreign_key_violation",
-        "ERROR",
-        file,
-        "trip_id",
-        trip_id[~ok],
-        "trip_id {value!r} is not a usable trip; row dropped",
+    known = trip_id.isin(trips["trip_id"]).to_numpy()
+    notes.report(
+        "foreign_key_violation", "trip_id", trip_id[~known], "{value!r} is not a trip; row dropped"
     )
-    bounds = []
-    for name in ("start_time", "end_time"):
-        values = text(frame, name)
-        seconds, bad = parse_time(values)
-        report_rows(
-            log,
-            "invalid_time",
-            "ERROR",
-            file,
-            name,
-            values[bad],
-            "{value!r} is not a H:MM:SS time; row dropped",
-        )
-        ok &= ~bad
-        bounds.append(seconds)
-    headway_text = text(frame, "headway_secs")
-    headway, bad = parse_int(headway_text)
-    bad |= ~(headway > 0)
-    report_rows(
-        log,
-        "number_out_of_range",
-        "ERROR",
-        file,
-        "headway_secs",
-        headway_text[bad],
-        "headway {value!r} is not a positive integer; row dropped",
-    )
-    reversed_ = ok & ~bad & (bounds[1] <= bounds[0])
-    report_rows(
-        log,
-        "start_and_end_range_out_of_order",
-        "ERROR",
-        file,
-        "end_time",
-        text(frame, "end_time")[reversed_],
-        "period ends ({value}) before it starts; row dropped",
-    )
-    ok &= ~bad & ~reversed_
+    start, end, headway, ok = _periods(frame, notes)
+    ok &= known
     return pd.DataFrame(
         {
             "trip_id": trip_id.to_numpy()[ok],
-            "start_s": bounds[0][ok].astype(np.int64),
-            "end_s": bounds[1][ok].astype(np.int64),
+            "start_s": start[ok].astype(np.int64),
+            "end_s": end[ok].astype(np.int64),
             "headway_s": headway[ok].astype(np.int64),
-            "exact_times": coded_int(frame, file, "exact_times", (0, 1), 0, log)[ok],
+            "exact_times": coded_int(frame, notes, "exact_times", (0, 1), 0)[ok],
         }
     ).astype({"trip_id": "str"})
+
+
+def _periods(frame: pd.DataFrame, notes: FileNotices) -> tuple[Floats, Floats, Floats, Bools]:
+    """Start, end and headway of each period, and the mask of rows where they make sense."""
+    bounds = []
+    ok = np.ones(len(frame), dtype=bool)
+    for name in ("start_time", "end_time"):
+        values = text(frame, name)
+        seconds, bad = parse_time(values)
+        notes.report("invalid_time", name, values[bad], "{value!r} is not a time; row dropped")
+        ok &= ~bad
+        bounds.append(seconds)
+    values = text(frame, "headway_secs")
+    headway, bad = parse_int(values)
+    bad |= ~(headway > 0)
+    notes.report(
+        "number_out_of_range", "headway_secs", values[bad], "{value!r} is not > 0; row dropped"
+    )
+    reversed_ = ok & ~bad & (bounds[1] <= bounds[0])
+    notes.report(
+        "start_and_end_range_out_of_order",
+        "end_time",
+        text(frame, "end_time")[reversed_],
+        "the period ends ({value}) before it starts; row dropped",
+    )
+    return bounds[0], bounds[1], headway, ok & ~bad & ~reversed_
 
 
 def clean_transfers(
@@ -102,44 +90,30 @@ def clean_transfers(
 ) -> pd.DataFrame:
     """Stop-to-stop transfers between known stops (trip- or route-only rows are skipped)."""
     if frame is None:
-        return empty_table(
-            dict.fromkeys(TRANSFER_COLUMNS[:2], "str")
-            | dict.fromkeys(TRANSFER_COLUMNS[2:], "int64")
-        )
-    file = "transfers.txt"
-    require_columns(frame, file, ["from_stop_id", "to_stop_id"], log)
+        ids, numbers = TRANSFER_COLUMNS[:2], TRANSFER_COLUMNS[2:]
+        return empty_table(dict.fromkeys(ids, "str") | dict.fromkeys(numbers, "int64"))
+    notes = FileNotices(log, "transfers.txt")
+    require_columns(frame, notes, ["from_stop_id", "to_stop_id"])
     from_stop, to_stop = text(frame, "from_stop_id"), text(frame, "to_stop_id")
     ok = ((from_stop != "") & (to_stop != "")).to_numpy(copy=True)
     for name, values in (("from_stop_id", from_stop), ("to_stop_id", to_stop)):
         unknown = ok & ~values.isin(stops["stop_id"]).to_numpy()
-        report_rows(
-            log,
-            "foreign_key_violation",
-            "ERROR",
-            file,
-            name,
-            values[unknown],
-            f"{name} {{value!r}} is not a usable stop; row dropped",
+        notes.report(
+            "foreign_key_violation", name, values[unknown], "{value!r} is not a stop; row dropped"
         )
         ok &= ~unknown
     wait_text = text(frame, "min_transfer_time")
     wait, bad = parse_int(wait_text)
     bad |= wait < 0
-    report_rows(
-        log,
-        "invalid_integer",
-        "ERROR",
-        file,
-        "min_transfer_time",
-        wait_text[bad],
-        "{value!r} is not a number of seconds; ignored",
+    notes.report(
+        "invalid_integer", "min_transfer_time", wait_text[bad], "{value!r} is not seconds; ignored"
     )
     wait[bad | np.isnan(wait)] = -1
     return pd.DataFrame(
         {
             "from_stop_id": from_stop.to_numpy()[ok],
             "to_stop_id": to_stop.to_numpy()[ok],
-            "transfer_type": coded_int(frame, file, "transfer_type", range(6), 0, log)[ok],
+            "transfer_type": coded_int(frame, notes, "transfer_type", range(6), 0)[ok],
             "min_transfer_time": wait[ok].astype(np.int64),
         }
     ).astype({"from_stop_id": "str", "to_stop_id": "str"})
@@ -156,36 +130,19 @@ def clean_shapes(frame: pd.DataFrame | None, log: NoticeLog) -> pd.DataFrame:
                 "shape_pt_sequence": "int64",
             }
         )
-    file = "shapes.txt"
-    require_columns(frame, file, SHAPE_COLUMNS, log)
-    frame = frame.loc[require_values(frame, file, SHAPE_COLUMNS, log)]
-    columns: dict[str, np.ndarray] = {"shape_id": text(frame, "shape_id").to_numpy()}
+    notes = FileNotices(log, "shapes.txt")
+    require_columns(frame, notes, SHAPE_COLUMNS)
+    frame = frame.loc[require_values(frame, notes, SHAPE_COLUMNS)]
+    columns: dict[str, npt.NDArray[np.generic]] = {"shape_id": text(frame, "shape_id").to_numpy()}
     ok = np.ones(len(frame), dtype=bool)
-    for name, limit in (
-        ("shape_pt_lat", 90.0),
-        ("shape_pt_lon", 180.0),
-        ("shape_pt_sequence", None),
-    ):
+    for name, limit in (("shape_pt_lat", 90), ("shape_pt_lon", 180), ("shape_pt_sequence", 0)):
         values = text(frame, name)
-        numbers, bad = parse_int(values) if limit is None else parse_float(values)
-        outside = np.abs(numbers) > limit if limit is not None else numbers < 0
-        report_rows(
-            log,
-            "invalid_float" if limit else "invalid_integer",
-            "ERROR",
-            file,
-            name,
-            values[bad],
-            "{value!r} is not a number; point dropped",
-        )
-        report_rows(
-            log,
-            "number_out_of_range",
-            "ERROR",
-            file,
-            name,
-            values[outside],
-            "{value!r} is out of range; point dropped",
+        numbers, bad = parse_float(values) if limit else parse_int(values)
+        outside = np.abs(numbers) > limit if limit else numbers < 0
+        kind = "invalid_float" if limit else "invalid_integer"
+        notes.report(kind, name, values[bad], "{value!r} is not a number; point dropped")
+        notes.report(
+            "number_out_of_range", name, values[outside], "{value} is out of range; dropped"
         )
         ok &= ~bad & ~outside & ~np.isnan(numbers)
         columns[name] = numbers

@@ -6,7 +6,7 @@ import pandas as pd
 
 from feeds.gtfs_calendar import clean_services, feed_dates
 from feeds.gtfs_entities import clean_agency, clean_routes, clean_trips, is_timezone
-from feeds.gtfs_fields import report_rows
+from feeds.gtfs_fields import FileNotices
 from feeds.gtfs_files import FeedFiles, open_feed_files, read_table, reject
 from feeds.gtfs_optional import clean_frequencies, clean_shapes, clean_transfers
 from feeds.gtfs_stop_times import clean_stop_times
@@ -108,14 +108,12 @@ def _check_trips(
 ) -> None:
     """Report trips left without two stop times; reject the feed when no trip can run."""
     usable = trips["trip_id"].isin(stop_times["trip_id"])
-    report_rows(
-        log,
+    FileNotices(log, "trips.txt").report(
         "unusable_trip",
-        "WARNING",
-        "trips.txt",
         "trip_id",
         trips.loc[~usable, "trip_id"],
         "trip {value!r} has fewer than two usable stop times: it cannot run",
+        severity="WARNING",
     )
     trips = trips.loc[usable]
     if trips.empty:

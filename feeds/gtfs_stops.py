@@ -7,17 +7,16 @@ import numpy.typing as npt
 import pandas as pd
 
 from feeds.gtfs_fields import (
+    FileNotices,
     coded_int,
     first_of_duplicates,
     parse_float,
-    report_rows,
     require_columns,
     require_values,
     text,
 )
 from feeds.notice import NoticeLog
 
-FILE = "stops.txt"
 STOP, STATION, ENTRANCE, NODE, BOARDING_AREA = range(5)
 STOP_COLUMNS = [
     "stop_id",
@@ -31,19 +30,22 @@ STOP_COLUMNS = [
 # What each location type may hang under (GTFS "parent_station" rules).
 _PARENT_TYPE = {STOP: STATION, ENTRANCE: STATION, NODE: STATION, BOARDING_AREA: STOP}
 
+Floats = npt.NDArray[np.float64]
+
 
 def clean_stops(frame: pd.DataFrame, log: NoticeLog) -> pd.DataFrame:
     """The usable stops: unique ids, coordinates in range, parents that exist.
 
     Rows without id or with bad coordinates are dropped and reported; generic nodes and
     boarding areas without coordinates (allowed by GTFS) are dropped quietly, as nothing
-    routable refers to them.
+    routable refers to them. The index keeps the 1-based row of stops.txt.
     """
-    require_columns(frame, FILE, ["stop_id"], log)
-    frame = frame.loc[require_values(frame, FILE, ["stop_id"], log)]
-    frame = first_of_duplicates(frame, FILE, ["stop_id"], log)
-    location_type = coded_int(frame, FILE, "location_type", range(5), STOP, log)
-    lat, lon, usable = _coordinates(frame, location_type, log)
+    notes = FileNotices(log, "stops.txt")
+    require_columns(frame, notes, ["stop_id"])
+    frame = frame.loc[require_values(frame, notes, ["stop_id"])]
+    frame = first_of_duplicates(frame, notes, ["stop_id"])
+    location_type = coded_int(frame, notes, "location_type", range(5), STOP)
+    lat, lon = (_coordinate(frame, notes, name, location_type) for name in ("stop_lat", "stop_lon"))
     stops = pd.DataFrame(
         {
             "stop_id": text(frame, "stop_id"),
@@ -52,126 +54,93 @@ def clean_stops(frame: pd.DataFrame, log: NoticeLog) -> pd.DataFrame:
             "stop_lon": lon,
             "location_type": location_type,
             "parent_station": text(frame, "parent_station"),
-            "wheelchair_boarding": coded_int(frame, FILE, "wheelchair_boarding", range(3), 0, log),
+            "wheelchair_boarding": coded_int(frame, notes, "wheelchair_boarding", range(3), 0),
         },
         index=frame.index,
-    ).loc[usable]
-    _report_unnamed(stops, log)
-    stops["parent_station"] = _checked_parents(stops, log)
-    return stops
-
-
-def _coordinates(
-    frame: pd.DataFrame, location_type: npt.NDArray[np.int64], log: NoticeLog
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
-    """Latitude, longitude and the mask of rows whose position is usable."""
-    usable = np.ones(len(frame), dtype=bool)
-    parsed: list[npt.NDArray[np.float64]] = []
-    for name, limit in (("stop_lat", 90.0), ("stop_lon", 180.0)):
-        values = text(frame, name)
-        numbers, bad = parse_float(values)
-        outside = np.abs(numbers) > limit
-        blank = (values == "").to_numpy() & (location_type <= ENTRANCE)
-        report_rows(
-            log,
-            "invalid_float",
-            "ERROR",
-            FILE,
-            name,
-            values[bad],
-            "{value!r} is not a number; stop dropped",
-        )
-        report_rows(
-            log,
-            "number_out_of_range",
-            "ERROR",
-            FILE,
-            name,
-            values[outside],
-            f"{{value}} is outside [-{limit:g}, {limit:g}]; stop dropped",
-        )
-        report_rows(
-            log,
-            "missing_required_field",
-            "ERROR",
-            FILE,
-            name,
-            values[blank],
-            f"{name} is required for stops, stations and entrances; stop dropped",
-        )
-        usable &= ~(bad | outside | np.isnan(numbers))
-        parsed.append(numbers)
-    near_origin = usable & (np.abs(parsed[0]) < 1) & (np.abs(parsed[1]) < 1)
-    report_rows(
-        log,
-        "point_near_origin",
-        "WARNING",
-        FILE,
-        "stop_lat",
-        text(frame, "stop_id")[near_origin],
-        "stop {value!r} lies near (0, 0): coordinates probably missing",
     )
-    return parsed[0], parsed[1], usable
+    stops = stops.loc[stops["stop_lat"].notna() & stops["stop_lon"].notna()]
+    _report_names_and_origin(stops, notes)
+    return stops.assign(parent_station=_checked_parents(stops, notes))
 
 
-def _report_unnamed(stops: pd.DataFrame, log: NoticeLog) -> None:
-    unnamed = (stops["stop_name"] == "") & (stops["location_type"] <= ENTRANCE)
-    report_rows(
-        log,
+def _coordinate(
+    frame: pd.DataFrame, notes: FileNotices, name: str, location_type: npt.NDArray[np.int64]
+) -> Floats:
+    """Latitude or longitude, NaN (and reported) where missing, not a number or out of range."""
+    limit = 90.0 if name == "stop_lat" else 180.0
+    values = text(frame, name)
+    numbers, bad = parse_float(values)
+    outside = np.abs(numbers) > limit
+    # Only stops, stations and entrances must be located.
+    blank = (values == "").to_numpy() & (location_type <= ENTRANCE)
+    notes.report("invalid_float", name, values[bad], "{value!r} is not a number; stop dropped")
+    notes.report(
+        "number_out_of_range",
+        name,
+        values[outside],
+        f"{{value}} is outside [-{limit:g}, {limit:g}]; stop dropped",
+    )
+    notes.report(
         "missing_required_field",
-        "ERROR",
-        FILE,
+        name,
+        values[blank],
+        f"{name} is required for stops, stations and entrances; stop dropped",
+    )
+    numbers[outside] = np.nan
+    return numbers
+
+
+def _report_names_and_origin(stops: pd.DataFrame, notes: FileNotices) -> None:
+    unnamed = (stops["stop_name"] == "") & (stops["location_type"] <= ENTRANCE)
+    notes.report(
+        "missing_required_field",
         "stop_name",
         stops.loc[unnamed, "stop_id"],
         "stop {value!r} has no stop_name (kept)",
     )
+    near_origin = (stops["stop_lat"].abs() < 1) & (stops["stop_lon"].abs() < 1)
+    notes.report(
+        "point_near_origin",
+        "stop_lat",
+        stops.loc[near_origin, "stop_id"],
+        "stop {value!r} lies near (0, 0): its coordinates are probably missing",
+        severity="WARNING",
+    )
 
 
-def _checked_parents(stops: pd.DataFrame, log: NoticeLog) -> pd.Series:
+def _checked_parents(stops: pd.DataFrame, notes: FileNotices) -> pd.Series:
     """parent_station, blanked (and reported) where it is unknown or of the wrong type."""
-    parent = stops["parent_station"].copy()
+    parent = stops["parent_station"]
     has_parent = parent != ""
     types = pd.Series(stops["location_type"].to_numpy(), index=stops["stop_id"].to_numpy())
     parent_type = parent.map(types)
-    expected = stops["location_type"].map(_PARENT_TYPE)
     unknown = has_parent & parent_type.isna()
-    station_with_parent = has_parent & (stops["location_type"] == STATION)
-    wrong = has_parent & ~unknown & ~station_with_parent & (parent_type != expected)
-    report_rows(
-        log,
+    of_station = has_parent & (stops["location_type"] == STATION)
+    wrong = ~unknown & ~of_station & (parent_type != stops["location_type"].map(_PARENT_TYPE))
+    wrong &= has_parent
+    notes.report(
         "foreign_key_violation",
-        "ERROR",
-        FILE,
         "parent_station",
         parent[unknown],
-        "parent_station {value!r} is not a usable stop of stops.txt; ignored",
+        "{value!r} is not a usable stop of stops.txt; parent ignored",
     )
-    report_rows(
-        log,
+    notes.report(
         "station_with_parent_station",
-        "ERROR",
-        FILE,
         "parent_station",
-        parent[station_with_parent],
+        parent[of_station],
         "a station cannot have a parent_station ({value!r}); ignored",
     )
-    report_rows(
-        log,
+    notes.report(
         "wrong_parent_location_type",
-        "ERROR",
-        FILE,
         "parent_station",
         parent[wrong],
-        "parent_station {value!r} has the wrong location_type; ignored",
+        "{value!r} has the wrong location_type to be this location's parent; ignored",
     )
     orphan = ~has_parent & stops["location_type"].isin([ENTRANCE, NODE, BOARDING_AREA])
-    report_rows(
-        log,
+    notes.report(
         "location_without_parent_station",
-        "ERROR",
-        FILE,
         "parent_station",
         stops.loc[orphan, "stop_id"],
         "location {value!r} of this location_type needs a parent_station",
     )
-    return parent.where(~(unknown | station_with_parent | wrong), "")
+    return parent.where(~(unknown | of_station | wrong), "")
