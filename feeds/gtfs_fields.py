@@ -11,8 +11,10 @@ import pandas as pd
 
 from feeds.notice import NoticeLog, Severity
 
-# A broken file can have a problem on every row: list this many, then summarise the rest.
-MAX_ROW_NOTICES = 100
+# A broken file can have a problem on every row: list this many per problem, then one notice
+# for the rest (as MobilityData's report keeps samples). High enough that real feeds' counts
+# by code stay exact; low enough that a million bad rows cannot exhaust memory.
+MAX_ROW_NOTICES = 10_000
 
 Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from feeds.gtfs_fields import MAX_ROW_NOTICES
 from feeds.notice import Notice, NoticeLog
 from feeds.source import FeedSource
 from feeds.validation import default_feed_id, validate_feed, validate_path
@@ -251,10 +252,11 @@ def test_too_many_fields_and_bad_timezone(tmp_path: Path) -> None:
 
 
 def test_row_notices_are_capped_with_a_count(tmp_path: Path) -> None:
-    bad = "\n".join(f"X{i},Bad,-300,10" for i in range(150))
+    bad = "\n".join(f"X{i},Bad,-300,10" for i in range(MAX_ROW_NOTICES + 50))
     log = validate(tmp_path, AGENCY, STOPS, bad, ROUTES, CALENDAR, TRIPS, STOP_TIMES)
     lat = [n for n in log.notices if n.code == "number_out_of_range" and n.field == "stop_lat"]
-    assert len(lat) == 101
+    assert len(lat) == MAX_ROW_NOTICES + 1
+    assert lat[-2].row == MAX_ROW_NOTICES + 4  # four good stops come first
     assert lat[-1].row is None
     assert lat[-1].message.startswith("50 more rows")
 
