@@ -31,7 +31,7 @@ _VENDOR_NAMES = """
 KNOWN_FILES = frozenset(f"{name}.txt" for name in _KNOWN_NAMES.split())
 VENDOR_FILES = frozenset(f"{name}.txt" for name in _VENDOR_NAMES.split())
 _FOLDER_DEPTH = 2
-_SKIPPED = re.compile(r"Skipping line (\d+)")
+_SKIPPED = re.compile(r"Skipping line (\d+): ([^\n]*)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +184,7 @@ def _report_bad_lines(
             log.add(
                 "invalid_row_length",
                 "ERROR",
-                f"row has more fields than the header; dropped ({warning.message!s}".strip() + ")",
+                f"row has more fields than the header ({match.group(2)}); dropped",
                 file=name,
                 row=row,
             )
@@ -194,16 +194,7 @@ def _report_bad_lines(
 def _tidy(frame: pd.DataFrame, skipped: list[int], name: str, log: NoticeLog) -> pd.DataFrame:
     """Clean header names, index rows by their 1-based number, drop blank lines."""
     columns = [str(c).replace("\ufeff", "").strip() for c in frame.columns]
-    seen: set[str] = set()
-    keep: list[int] = []
-    for i, column in enumerate(columns):
-        if not column or column.startswith("Unnamed: "):
-            continue  # a trailing comma in the header: nothing to read there
-        if column in seen or re.fullmatch(r".+\.\d+", column) and column.rsplit(".", 1)[0] in seen:
-            log.add("duplicated_column", "ERROR", f"column {column!r} repeated", file=name)
-            continue
-        seen.add(column)
-        keep.append(i)
+    keep = _kept_columns(frame, columns, name, log)
     # Values lose surrounding spaces once here (`  37.58` in SamTrans), not at each use; short
     # rows leave NaN in their missing fields, read as blank.
     frame = pd.DataFrame(
@@ -214,6 +205,26 @@ def _tidy(frame: pd.DataFrame, skipped: list[int], name: str, log: NoticeLog) ->
         return frame
     blank = (frame == "").all(axis=1)
     return frame.loc[~blank]
+
+
+def _kept_columns(frame: pd.DataFrame, columns: list[str], name: str, log: NoticeLog) -> list[int]:
+    """Positions of the named, first-seen columns; unnamed and repeated ones are reported."""
+    seen: set[str] = set()
+    keep: list[int] = []
+    for i, column in enumerate(columns):
+        unnamed = not column or column.startswith("Unnamed: ")
+        # pandas renames a repeated `x` to `x.1`
+        repeated = column in seen or (column.rpartition(".")[0] in seen and column[-1].isdigit())
+        if unnamed and (frame.iloc[:, i].fillna("").str.strip() != "").any():
+            log.add("empty_column_name", "ERROR", f"column {i + 1} has no name; ignored", file=name)
+        elif repeated:
+            original = column if column in seen else column.rpartition(".")[0]
+            message = f"column {i + 1} repeats {original!r}; ignored"
+            log.add("duplicated_column", "ERROR", message, file=name)
+        if not unnamed and not repeated:
+            seen.add(column)
+            keep.append(i)
+    return keep
 
 
 def _row_numbers(count: int, skipped: list[int]) -> np.ndarray:
