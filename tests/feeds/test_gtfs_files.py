@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Hashable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,7 +14,7 @@ from feeds.notice import NoticeLog
 from feeds.source import FeedRejected, FeedSource
 
 
-def table(data: bytes) -> tuple[list[dict[str, object]], NoticeLog]:
+def table(data: bytes) -> tuple[list[dict[Hashable, Any]], NoticeLog]:
     log = NoticeLog("t")
     frame = read_table(FeedFiles("t", {"stops.txt": data}), "stops.txt", log)
     assert frame is not None
