@@ -103,3 +103,17 @@ def porto_alegre_cache(tmp_path_factory: pytest.TempPathFactory, data_dir: Path)
     region = load_region("porto-alegre", REPO_ROOT / "config" / "regions", data_dir)
     ensure_built(region_inputs(region, cache))
     return cache
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """`hub.logging.configure` (run by the CLI) changes global loggers: undo it after each test."""
+    import logging
+
+    loggers = [logging.getLogger(name) for name in ("hub", "aiohttp")]
+    saved = [(lg, list(lg.handlers), lg.level, lg.propagate) for lg in loggers]
+    yield
+    for logger, handlers, level, propagate in saved:
+        logger.handlers[:] = handlers
+        logger.setLevel(level)
+        logger.propagate = propagate

@@ -24,11 +24,11 @@ def _get(url: str) -> dict[str, Any]:
         return body
 
 
-def _wait_health(port: int, process: subprocess.Popen[str]) -> dict[str, Any]:
+def _wait_health(port: int, process: subprocess.Popen[bytes]) -> dict[str, Any]:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"hub serve exited: {process.communicate()[1]}")
+            pytest.fail(f"hub serve exited with {process.returncode}")
         try:
             return _get(f"http://127.0.0.1:{port}/health")
         except OSError:
@@ -46,23 +46,23 @@ def served(tmp_path: Path, closed_port: int) -> Iterator[tuple[int, Path, dict[s
         "HUB_PORT": str(closed_port),
         "HUB_RELOAD_CHECK_S": "0",
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "hub", "serve", "--network", str(network)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    with (tmp_path / "serve.log").open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "hub", "serve", "--network", str(network)],
+            env=env,
+            stdout=log,
+            stderr=log,
+        )
     try:
         _wait_health(closed_port, process)
         yield closed_port, network, env
     finally:
         process.send_signal(signal.SIGINT)
         try:
-            process.communicate(timeout=20)
+            process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
-            process.communicate()
+            process.wait()
     assert not (tmp_path / "cache" / f"serve-{closed_port}.pid").exists()
 
 
@@ -109,3 +109,46 @@ def test_hub_reload_reports_a_failure(
     assert status["trigger"] == "admin" and status["state"] == "failed"
     health = _get(f"http://127.0.0.1:{port}/health")
     assert health["status"] == "degraded" and health["network"]["version"] == before
+
+
+def test_workers_share_the_port_and_all_reload(tmp_path: Path, closed_port: int) -> None:
+    network = tmp_path / "net"
+    build_tiny({"tiny": tiny_feed(tmp_path / "tiny")}, network)
+    env = {
+        **os.environ,
+        "HUB_CACHE_DIR": str(tmp_path / "cache"),
+        "HUB_PORT": str(closed_port),
+        "HUB_RELOAD_CHECK_S": "0",
+        # Workers are refused without Redis; nothing here talks to it yet.
+        "HUB_REDIS_URL": "redis://127.0.0.1:6379/0",
+    }
+    # A file, not a pipe: the access log of many requests would fill a pipe nobody reads.
+    log_path = tmp_path / "serve.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "hub", "serve", "--network", str(network), "--workers", "2"],
+            env=env,
+            stdout=log,
+            stderr=log,
+        )
+    try:
+        _wait_health(closed_port, process)
+        pidfile = tmp_path / "cache" / f"serve-{closed_port}.pid"
+        assert int(pidfile.read_text()) == process.pid
+        version = build_tiny({"tiny": tiny_feed(tmp_path / "v2", ("07:00:00",) * 3)}, network)
+        done = subprocess.run(
+            [sys.executable, "-m", "hub", "reload"], env=env, capture_output=True, timeout=60
+        )
+        assert done.returncode == 0, done.stderr
+        # Whichever worker answers serves the new network: each got the SIGHUP.
+        streak, deadline = 0, time.monotonic() + 30
+        while streak < 20 and time.monotonic() < deadline:
+            health = _get(f"http://127.0.0.1:{closed_port}/health")
+            streak = streak + 1 if health["network"]["version"] == version else 0
+            time.sleep(0.02)
+        assert streak == 20, log_path.read_text()[-2000:]
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+    assert process.returncode == 0, log_path.read_text()[-2000:]
+    assert log_path.read_text().count("trigger=sighup") == 2
