@@ -163,24 +163,20 @@ def clean_trips(
     frame: pd.DataFrame,
     routes: pd.DataFrame,
     service_ids: Collection[str],
-    shape_ids: Collection[str],
+    shape_ids: Collection[str] | None,
     log: NoticeLog,
 ) -> pd.DataFrame:
-    """Trips of known routes and services; an unknown shape_id is reported and blanked."""
+    """Trips of known routes and services; an unknown shape_id is reported and blanked.
+
+    `shape_ids` is None when the feed has no shapes.txt.
+    """
     notes = FileNotices(log, "trips.txt")
     required = ["trip_id", "route_id", "service_id"]
     require_columns(frame, notes, required)
     frame = frame.loc[require_values(frame, notes, required)]
     frame = first_of_duplicates(frame, notes, ["trip_id"])
     known = _known_references(frame, routes, service_ids, notes)
-    shape_id = text(frame, "shape_id")
-    unknown_shape = (shape_id != "") & ~shape_id.isin(list(shape_ids))
-    notes.report(
-        "foreign_key_violation",
-        "shape_id",
-        shape_id[unknown_shape],
-        "{value!r} is not a usable shape of shapes.txt; shape ignored",
-    )
+    shape_id, unknown_shape = _shape_references(frame, shape_ids, notes)
     trips = pd.DataFrame(
         {
             "trip_id": text(frame, "trip_id"),
@@ -217,3 +213,29 @@ def _known_references(
         "{value!r} is not defined by calendar.txt or calendar_dates.txt; trip dropped",
     )
     return (known_route & known_service).to_numpy()
+
+
+def _shape_references(
+    frame: pd.DataFrame, shape_ids: Collection[str] | None, notes: FileNotices
+) -> tuple[pd.Series, pd.Series]:
+    """shape_id of each trip and the mask of those naming no usable shape."""
+    shape_id = text(frame, "shape_id")
+    named = shape_id != ""
+    if shape_ids is None:
+        # A feed without shapes.txt (SamTrans) would otherwise get one error per trip.
+        if named.any():
+            notes.add(
+                "shapes_file_missing",
+                f"{int(named.sum())} trips name a shape_id but the feed has no readable shapes.txt;"
+                " shapes ignored",
+                severity="WARNING",
+            )
+        return shape_id, named
+    unknown = named & ~shape_id.isin(list(shape_ids))
+    notes.report(
+        "foreign_key_violation",
+        "shape_id",
+        shape_id[unknown],
+        "{value!r} is not a usable shape of shapes.txt; shape ignored",
+    )
+    return shape_id, unknown

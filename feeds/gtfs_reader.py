@@ -47,7 +47,11 @@ def read_feed(source: FeedSource, log: NoticeLog) -> LoadedFeed:
     shapes = clean_shapes(tables["shapes.txt"], log)
     routes = clean_routes(_required(tables, "routes.txt"), agency, log)
     trips = clean_trips(
-        _required(tables, "trips.txt"), routes, service_ids, frozenset(shapes["shape_id"]), log
+        _required(tables, "trips.txt"),
+        routes,
+        service_ids,
+        None if tables["shapes.txt"] is None else frozenset(shapes["shape_id"]),
+        log,
     )
     stop_times = clean_stop_times(_required(tables, "stop_times.txt"), trips, stops, log)
     _check_trips(trips, stop_times, service_dates, log)

@@ -194,6 +194,12 @@ def test_samtrans_messy_and_flat_zips_load_the_same(data_dir: Path, name: str) -
     assert ("invalid_input_files_in_subfolder" in feed.log.counts()) == (
         name == "samtrans_2017.gtfs.zip"
     )
+    # stop_times.txt stops short: 20 trips lose their last timed stop; no shapes.txt at all.
+    errors = {n.code for n in feed.log.notices if n.severity == "ERROR"}
+    assert errors == {"missing_trip_edge"}
+    assert feed.log.counts()["missing_trip_edge"] == 20
+    assert feed.log.counts()["shapes_file_missing"] == 1
+    assert set(feed.trips["shape_id"]) == {""}
 
 
 def test_sptrans_repeated_agency_and_frequencies(data_dir: Path) -> None:

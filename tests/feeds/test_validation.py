@@ -216,6 +216,9 @@ def test_routes_and_trips_findings(tmp_path: Path) -> None:
         # trips.txt
         route_id,service_id,trip_id,shape_id,direction_id
         R,WK,T1,NOSHAPE,2
+        # shapes.txt
+        shape_id,shape_pt_lat,shape_pt_lon,shape_pt_sequence
+        SH,0.0,10.0,1
         """,
     )
     found = where(log)
@@ -228,6 +231,21 @@ def test_routes_and_trips_findings(tmp_path: Path) -> None:
         ("foreign_key_violation", "ERROR", "trips.txt", 1, "shape_id"),
         ("number_out_of_range", "ERROR", "trips.txt", 1, "direction_id"),
     } <= found
+
+
+def test_shape_ids_without_shapes_file_give_one_warning(tmp_path: Path) -> None:
+    trips = """
+    # trips.txt
+    route_id,service_id,trip_id,shape_id
+    R,WK,T1,SH1
+    R,WK,T2,SH2
+    """
+    log = validate(tmp_path, AGENCY, STOPS, ROUTES, CALENDAR, trips, STOP_TIMES)
+    assert [(n.code, n.severity, n.file) for n in log.notices] == [
+        ("shapes_file_missing", "WARNING", "trips.txt"),
+        ("unusable_trip", "WARNING", "trips.txt"),
+    ]
+    assert log.notices[0].message.startswith("2 trips name a shape_id")
 
 
 def test_too_many_fields_and_bad_timezone(tmp_path: Path) -> None:
