@@ -1,0 +1,334 @@
+"""Access and egress: the stops a query's ends reach on foot or by bike, as transit offsets.
+
+One bounded street search per end and mode reaches every stop at once through
+``StreetGraph.stop_node`` (numpy, no loop over stops). Stops outside the street extract, and
+ends that do not snap onto it, are reached in a straight line lengthened by a detour factor
+and flagged ``crow_fly``. Egress searches run from the destination *against* the edges (a
+transposed graph, cached per street graph), so one-way streets are honoured both ways.
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from dataclasses import dataclass, replace
+from itertools import repeat
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy.spatial import cKDTree
+
+from routing.geo import EARTH_RADIUS_M, haversine_m
+from routing.network import Network
+from routing.query import AccessMode, Location, Offset, StopRef
+from routing.snap import EdgeSnap
+from routing.street_islands import snap_to_mainland, stop_nodes, unit_sphere
+from routing.street_search import StreetTree, shortest_path_tree
+from routing.streets import F64, I32, CsrGraph, StreetGraph
+
+# The crow-fly fallback lengthens straight lines as the build's crow-fly footpaths do.
+CROW_FLY_DETOUR = 1.3
+MAX_SNAP_M = 500.0
+
+Coords = list[tuple[float, float]]
+I8 = npt.NDArray[np.int8]
+Reach = tuple[I32, F64, F64]
+# How a stop was reached: a straight line, the street search, or being the stop named.
+CROW, STREET, NAMED = 0, 1, 2
+_REVERSED: weakref.WeakKeyDictionary[StreetGraph, StreetGraph] = weakref.WeakKeyDictionary()
+# Per network: a KD-tree over every boardable stop. Per street graph and mode: the stops
+# attached to it (compact arrays) and a KD-tree over those that are not.
+_STOPS: weakref.WeakKeyDictionary[Network, _StopIndex | None] = weakref.WeakKeyDictionary()
+_LINKS: weakref.WeakKeyDictionary[StreetGraph, dict[str, _StopLinks]] = weakref.WeakKeyDictionary()
+
+
+class UnknownStop(LookupError):
+    """A `StopRef` names no stop of the network; `role` says which end (origin, destination)."""
+
+    def __init__(self, message: str, role: str = "") -> None:
+        super().__init__(message)
+        self.role = role
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """One end of a query, resolved: where it lies and the stop it names (-1: a coordinate)."""
+
+    lat: float
+    lon: float
+    stop: int = -1
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class StreetAccess:
+    """The stops one end reaches by one mode, and what is needed to draw each leg.
+
+    ``tree`` is the street search (None when the end did not snap onto the streets); with
+    ``reverse`` it ran from the destination against the edges. ``straight`` stops are drawn
+    as a straight line (``crow_fly`` ones flagged so, the others are network footpaths).
+    """
+
+    end: Endpoint
+    mode: AccessMode
+    reverse: bool
+    speed_mps: float
+    offsets: tuple[Offset, ...]
+    tree: StreetTree | None
+    snap: EdgeSnap | None
+    straight: frozenset[int]
+    crow_fly: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True)
+class _StopIndex:
+    """Boardable stops on the unit sphere (KD-tree), for crow-fly reach."""
+
+    tree: cKDTree
+    stops: I32
+
+
+@dataclass(frozen=True, slots=True)
+class _StopLinks:
+    """How one mode reaches the boardable stops: by a street node, or off the streets."""
+
+    node_of: I32
+    stops: I32
+    nodes: I32
+    extra_m: F64
+    off_streets: _StopIndex | None
+
+
+def resolve(network: Network, location: Location, role: str = "") -> Endpoint:
+    """The coordinates of a location; a `StopRef` keeps its stop index.
+
+    Raises:
+        UnknownStop: when a `StopRef` names no stop of the network (with `role`).
+    """
+    if isinstance(location, StopRef):
+        stop = network.find_stop(location.stop_id)
+        if stop is None:
+            raise UnknownStop(f"no stop {location.stop_id!r} in the network", role)
+        return Endpoint(float(network.stop_lat[stop]), float(network.stop_lon[stop]), int(stop))
+    return Endpoint(float(location.lat), float(location.lon))
+
+
+def street_access(
+    network: Network,
+    streets: StreetGraph | None,
+    end: Endpoint,
+    mode: AccessMode,
+    speed_mps: float,
+    max_s: float,
+    *,
+    reverse: bool = False,
+) -> StreetAccess:
+    """Offsets to every stop `end` reaches within `max_s` by `mode` (egress with `reverse`).
+
+    A stop named by the end itself is reached at once, with its station's stops and its
+    footpaths (walk only).
+    """
+    snap = _snap(streets, end, mode)
+    tree = _search(network, streets, end, snap, (mode, speed_mps, max_s), reverse)
+    limits = (mode, speed_mps, max_s)
+    if tree is None or streets is None:
+        parts = [(CROW, _by_crow_fly(network, _all_stops(network), end, speed_mps, max_s))]
+    else:
+        off_streets = _links(network, streets, mode).off_streets
+        parts = [
+            (CROW, _by_crow_fly(network, off_streets, end, speed_mps, max_s)),
+            (STREET, _by_street(network, streets, tree, limits)),
+        ]
+    if end.stop >= 0 and mode == "walk":
+        parts.append((NAMED, _by_stop(network, end.stop, speed_mps, max_s)))
+    stops, seconds, metres, how = _quickest(parts)
+    # Offsets are made in bulk (a bike search may reach thousands of stops).
+    whole_s = np.ceil(seconds - 1e-9).astype(np.int64).tolist()
+    offsets = tuple(
+        map(Offset, stops.tolist(), whole_s, repeat(mode), np.round(metres, 1).tolist())
+    )
+    straight = frozenset(stops[how != STREET].tolist())
+    crow_fly = frozenset(stops[how == CROW].tolist())
+    return StreetAccess(end, mode, reverse, speed_mps, offsets, tree, snap, straight, crow_fly)
+
+
+def street_end(
+    streets: StreetGraph | None, end: Endpoint, mode: AccessMode, speed_mps: float
+) -> StreetAccess:
+    """`end` joined to the `mode` streets without a search from it: a direct path's target."""
+    snap = _snap(streets, end, mode)
+    none = frozenset[int]()
+    return StreetAccess(end, mode, True, speed_mps, (), None, snap, none, none)
+
+
+def leg_coordinates(
+    access: StreetAccess, network: Network, streets: StreetGraph | None, stop: int
+) -> Coords:
+    """The (lon, lat) line of the leg between `access`'s end and `stop`, in travel order."""
+    end = (access.end.lon, access.end.lat)
+    at_stop = (float(network.stop_lon[stop]), float(network.stop_lat[stop]))
+    line = [end, at_stop]
+    if access.tree is not None and streets is not None and stop not in access.straight:
+        nodes = access.tree.path_to(int(_links(network, streets, access.mode).node_of[stop]))
+        line = [end, *_snapped(access), *node_coordinates(streets, nodes), at_stop]
+    return line[::-1] if access.reverse else line
+
+
+def node_coordinates(streets: StreetGraph, nodes: I32) -> Coords:
+    """(lon, lat) of street nodes."""
+    lon, lat = streets.node_lon[nodes].tolist(), streets.node_lat[nodes].tolist()
+    return list(zip(lon, lat, strict=True))
+
+
+def reversed_streets(streets: StreetGraph) -> StreetGraph:
+    """`streets` with every edge turned around (cached): searches towards a destination."""
+    found = _REVERSED.get(streets)
+    if found is None:
+        n = streets.n_nodes
+        found = replace(
+            streets,
+            walk=_transpose(streets.walk, n),
+            bike=_transpose(streets.bike, n),
+            car=_transpose(streets.car, n),
+        )
+        _REVERSED[streets] = found
+    return found
+
+
+def _transpose(graph: CsrGraph, n: int) -> CsrGraph:
+    tail = np.repeat(np.arange(n, dtype=np.int32), np.diff(graph.indptr))
+    order = np.argsort(graph.indices, kind="stable")
+    indptr = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(np.bincount(graph.indices, minlength=n), out=indptr[1:])
+    return CsrGraph(indptr, tail[order], graph.length_m[order], graph.speed_mps[order])
+
+
+def _snap(streets: StreetGraph | None, end: Endpoint, mode: AccessMode) -> EdgeSnap | None:
+    if streets is None or (end.stop >= 0 and mode == "walk"):
+        return None
+    return snap_to_mainland(streets, end.lat, end.lon, mode, MAX_SNAP_M)
+
+
+def _search(
+    network: Network,
+    streets: StreetGraph | None,
+    end: Endpoint,
+    snap: EdgeSnap | None,
+    how: tuple[AccessMode, float, float],
+    reverse: bool,
+) -> StreetTree | None:
+    """The bounded street search from the end (from its stop's node for a named stop)."""
+    mode, speed_mps, max_s = how
+    if streets is None:
+        return None
+    if snap is not None:
+        nodes, along = snap.arrivals() if reverse else snap.departures()
+        cost = (along + snap.offset_m) / speed_mps
+    elif end.stop >= 0:
+        node_of, metres = stop_nodes(network, streets, mode)
+        if node_of[end.stop] < 0:
+            return None
+        nodes = node_of[end.stop : end.stop + 1]
+        cost = metres[end.stop : end.stop + 1] / speed_mps
+    else:
+        return None
+    graph = reversed_streets(streets) if reverse else streets
+    return shortest_path_tree(graph, mode, nodes, cost, max_s, speed_mps)
+
+
+def _by_street(
+    network: Network,
+    streets: StreetGraph,
+    tree: StreetTree,
+    how: tuple[AccessMode, float, float],
+) -> Reach:
+    """Stops whose street node the search reached: (stops, seconds, metres)."""
+    mode, speed_mps, max_s = how
+    links = _links(network, streets, mode)
+    metres = tree.cost[links.nodes] * speed_mps + links.extra_m
+    seconds = metres / speed_mps
+    keep = seconds <= max_s
+    return links.stops[keep], seconds[keep], metres[keep]
+
+
+def _by_crow_fly(
+    network: Network, index: _StopIndex | None, end: Endpoint, speed_mps: float, max_s: float
+) -> Reach:
+    """Stops of `index` reached in a straight line (lengthened by the detour factor)."""
+    radius_m = max_s * speed_mps / CROW_FLY_DETOUR
+    if index is None or not (math.isfinite(end.lat) and math.isfinite(end.lon)):
+        return _empty()
+    chord = 2.0 * math.sin(min(radius_m / (2 * EARTH_RADIUS_M), math.pi / 2))
+    point = unit_sphere(np.array([end.lat]), np.array([end.lon]))[0]
+    stops = index.stops[np.asarray(index.tree.query_ball_point(point, chord), dtype=np.int64)]
+    crow = haversine_m(end.lat, end.lon, network.stop_lat[stops], network.stop_lon[stops])
+    metres = np.atleast_1d(crow) * CROW_FLY_DETOUR
+    seconds = metres / speed_mps
+    keep = seconds <= max_s
+    return stops[keep].astype(np.int32), seconds[keep], metres[keep]
+
+
+def _by_stop(network: Network, stop: int, speed_mps: float, max_s: float) -> Reach:
+    """A named stop at once, its station's stops at once, then footpaths from any of them."""
+    here = np.flatnonzero(network.stop_parent == stop).astype(np.int32)
+    here = np.concatenate([np.array([stop], dtype=np.int32), here])
+    ptr = network.transfer_ptr
+    edges = np.concatenate([np.arange(ptr[s], ptr[s + 1]) for s in here.tolist()])
+    walk_to = network.transfer_to[edges].astype(np.int32)
+    walk_s = network.transfer_s[edges].astype(np.float64)
+    keep = walk_s <= max_s
+    stops = np.concatenate([here, walk_to[keep]])
+    seconds = np.concatenate([np.zeros(here.size), walk_s[keep]])
+    return stops, seconds, seconds * speed_mps
+
+
+def _quickest(parts: list[tuple[int, Reach]]) -> tuple[I32, F64, F64, I8]:
+    """The quickest way to each stop over all parts, sorted by stop, with the part's kind."""
+    stops = np.concatenate([p[0] for _, p in parts]).astype(np.int32)
+    seconds = np.concatenate([p[1] for _, p in parts])
+    metres = np.concatenate([p[2] for _, p in parts])
+    how = np.concatenate([np.full(p[0].size, kind, dtype=np.int8) for kind, p in parts])
+    order = np.lexsort((seconds, stops))
+    stops, seconds, metres, how = stops[order], seconds[order], metres[order], how[order]
+    first = np.ones(stops.size, dtype=np.bool_)
+    first[1:] = stops[1:] != stops[:-1]
+    return stops[first], seconds[first], metres[first], how[first]
+
+
+def _snapped(access: StreetAccess) -> Coords:
+    return [] if access.snap is None else [(access.snap.lon, access.snap.lat)]
+
+
+def _links(network: Network, streets: StreetGraph, mode: str) -> _StopLinks:
+    per_mode = _LINKS.setdefault(streets, {})
+    if mode not in per_mode:
+        node_of, metres = stop_nodes(network, streets, mode)
+        boardable = _boardable(network)
+        linked = np.flatnonzero(boardable & (node_of >= 0)).astype(np.int32)
+        off = np.flatnonzero(boardable & (node_of < 0)).astype(np.int32)
+        per_mode[mode] = _StopLinks(
+            node_of, linked, node_of[linked], metres[linked], _index_of(network, off)
+        )
+    return per_mode[mode]
+
+
+def _all_stops(network: Network) -> _StopIndex | None:
+    if network not in _STOPS:
+        _STOPS[network] = _index_of(network, np.flatnonzero(_boardable(network)))
+    return _STOPS[network]
+
+
+def _boardable(network: Network) -> npt.NDArray[np.bool_]:
+    ok = (network.stop_location_type == 0) & np.isfinite(network.stop_lat)
+    return np.asarray(ok & np.isfinite(network.stop_lon), dtype=np.bool_)
+
+
+def _index_of(network: Network, stops: npt.NDArray[np.integer[Any]]) -> _StopIndex | None:
+    if stops.size == 0:
+        return None
+    points = unit_sphere(network.stop_lat[stops], network.stop_lon[stops])
+    return _StopIndex(cKDTree(points), stops.astype(np.int32))
+
+
+def _empty() -> Reach:
+    return np.empty(0, dtype=np.int32), np.empty(0), np.empty(0)

@@ -1,0 +1,143 @@
+"""Lookup tables for turning a network's indices into itinerary parts, derived once per network.
+
+Built on first use and cached weakly by `Network` (the frozen network stays untouched, and a
+reloaded network gets fresh tables): route models, leg modes, stop places, each trip's
+position among its pattern's trips, and cumulative metres along shapes and pattern stops.
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from routing.geo import haversine_m
+from routing.network import F64, I32, Network
+from routing.plan import LegMode, Place, Route
+
+_COLOR = re.compile(r"^[0-9A-Fa-f]{6}$")
+_INDEX: weakref.WeakKeyDictionary[Network, NetworkIndex] = weakref.WeakKeyDictionary()
+
+# GTFS route_type (basic, then the extended ranges by their hundreds) to a leg mode.
+_BASIC: dict[int, LegMode] = {
+    0: "tram", 1: "subway", 2: "rail", 3: "bus", 4: "ferry", 5: "cable_car", 6: "gondola",
+    7: "funicular", 11: "trolleybus", 12: "monorail",
+}  # fmt: skip
+_EXTENDED: dict[int, LegMode] = {
+    1: "rail", 2: "coach", 4: "subway", 7: "bus", 8: "trolleybus", 9: "tram", 10: "ferry",
+    12: "ferry", 13: "gondola", 14: "funicular",
+}  # fmt: skip
+
+
+def leg_mode(route_type: int) -> LegMode:
+    """The leg mode of a GTFS route_type (extended types too); unknown ones count as bus."""
+    if route_type in _BASIC:
+        return _BASIC[route_type]
+    if route_type == 405:
+        return "monorail"
+    return _EXTENDED.get(route_type // 100, "bus")
+
+
+def split_id(scoped: str) -> tuple[str | None, str]:
+    """(feed, the feed's own id) of a feed-scoped id; no feed when there is no prefix."""
+    feed, sep, local = scoped.partition(":")
+    return (feed, local) if sep else (None, scoped)
+
+
+def hex_color(text: str) -> str | None:
+    """`#RRGGBB` from a GTFS colour (``FF0000``), or None when blank or malformed."""
+    text = text.strip().lstrip("#")
+    return f"#{text.upper()}" if _COLOR.match(text) else None
+
+
+@dataclass(eq=False)
+class NetworkIndex:
+    """The tables for one network; stop places are made on demand (most stops never show)."""
+
+    network: Network
+    routes: tuple[Route, ...]
+    route_modes: tuple[LegMode, ...]
+    trip_local_ids: tuple[str, ...]
+    trip_position: I32
+    shape_cum_m: F64
+    stop_cum_m: F64
+    _places: dict[int, Place] = field(default_factory=dict)
+
+    def place(self, stop: int) -> Place:
+        """The place of a stop, without times."""
+        found = self._places.get(stop)
+        if found is None:
+            net = self.network
+            feed, local = split_id(net.stop_ids[stop])
+            found = Place(
+                name=net.stop_names[stop] or local,
+                lat=float(net.stop_lat[stop]),
+                lon=float(net.stop_lon[stop]),
+                id=net.stop_ids[stop],
+                stop_id=local,
+                feed=feed,
+            )
+            self._places[stop] = found
+        return found
+
+
+def network_index(network: Network) -> NetworkIndex:
+    """The tables of `network`, built on first use."""
+    found = _INDEX.get(network)
+    if found is None:
+        found = NetworkIndex(
+            network=network,
+            routes=tuple(_route(network, r) for r in range(len(network.route_ids))),
+            route_modes=tuple(leg_mode(int(t)) for t in network.route_type.tolist()),
+            trip_local_ids=tuple(split_id(t)[1] for t in network.trip_ids),
+            trip_position=_trip_position(network),
+            shape_cum_m=_cumulative(
+                network.shape_lat.astype(np.float64),
+                network.shape_lon.astype(np.float64),
+                network.shape_ptr,
+            ),
+            stop_cum_m=_cumulative(
+                network.stop_lat[network.pattern_stops],
+                network.stop_lon[network.pattern_stops],
+                network.pattern_stop_ptr,
+            ),
+        )
+        _INDEX[network] = found
+    return found
+
+
+def _route(network: Network, r: int) -> Route:
+    feed, local = split_id(network.route_ids[r])
+    return Route(
+        id=network.route_ids[r],
+        feed=feed or "",
+        route_id=local,
+        short_name=network.route_short_names[r] or None,
+        long_name=network.route_long_names[r] or None,
+        color=hex_color(network.route_colors[r]),
+        text_color=hex_color(network.route_text_colors[r]),
+        agency=network.route_agency_names[r] or None,
+    )
+
+
+def _trip_position(network: Network) -> I32:
+    """Where each trip sits among its pattern's trips (the ``j`` of the stop-time layout)."""
+    position = np.zeros(len(network.trip_ids), dtype=np.int32)
+    ptr = network.pattern_trip_ptr
+    offsets = np.arange(network.pattern_trips.size) - np.repeat(ptr[:-1], np.diff(ptr))
+    position[network.pattern_trips] = offsets
+    return position
+
+
+def _cumulative(lat: F64, lon: F64, ptr: I32) -> F64:
+    """Metres from the start of each segment ``ptr[i]:ptr[i + 1]`` to each of its points."""
+    cum = np.zeros(lat.size)
+    if lat.size > 1:
+        step = np.nan_to_num(haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:]))
+        cum[1:] = np.cumsum(step)
+    starts = ptr[:-1][np.diff(ptr) > 0]
+    # Subtract the running total at each segment's first point, so each segment starts at 0.
+    base = np.repeat(cum[starts], np.diff(ptr)[np.diff(ptr) > 0])
+    return cum - base if base.size == cum.size else cum

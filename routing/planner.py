@@ -1,0 +1,246 @@
+"""Door-to-door planning: a `Query` in, a `Plan` out (pure: nothing is changed or kept).
+
+The street searches turn each end into offsets (walk; bike and park; bike on board), the
+transit search runs once per combination and never sees streets, direct walks and rides are
+added, and the filters keep a small labelled set. Modes: ``walk`` allows walking legs
+(access and egress always walk when transit is on), ``bike`` adds bike-and-park and bike
+on board (trips allowing bikes only) plus a direct ride, ``transit`` the transit search.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from routing.access import Endpoint, StreetAccess, resolve, street_access
+from routing.access import street_end as street_target
+from routing.direct import DirectPath, direct_path
+from routing.geo import haversine_m
+from routing.itinerary import LegContext, street_itinerary, transit_itinerary
+from routing.itinerary_filters import MAX_ITINERARIES, select
+from routing.network import Network
+from routing.network_index import network_index
+from routing.plan import Itinerary, NoResultReason, Place, Plan, RealtimeStatus
+from routing.query import Query
+from routing.raptor import search
+from routing.realtime import RealtimeOverlay
+from routing.streets import StreetGraph
+from routing.timeutil import to_service_seconds
+
+# Street-only queries (no transit) may walk or ride this long, as OpenTripPlanner's default
+# maximum direct street duration.
+DIRECT_ONLY_MAX_S = 4 * 3600
+SAME_PLACE_M = 1.0
+WHEELCHAIR_NOTE = (
+    "wheelchair: only stops and trips marked accessible are used; those of unknown "
+    "accessibility are treated as not accessible"
+)
+__all__ = ["plan", "service_time"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Searches:
+    """The street searches of one query: from the origin and towards the destination."""
+
+    walk_from: StreetAccess
+    walk_to: StreetAccess
+    bike_from: StreetAccess | None
+    bike_to: StreetAccess | None
+    bike_on_board: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Setup:
+    """What every step of one query shares."""
+
+    query: Query
+    ctx: LegContext
+    day: int
+    time_s: int
+    overlay: RealtimeOverlay | None
+
+
+def plan(
+    network: Network,
+    streets: StreetGraph | None,
+    overlay: RealtimeOverlay | None,
+    query: Query,
+) -> Plan:
+    """Plan door-to-door itineraries for `query` on `network` (and its `streets`, if any).
+
+    Raises:
+        routing.access.UnknownStop: when a `StopRef` names no stop of the network (its
+            ``role`` says which end).
+        ValueError: when the query's time is not timezone-aware.
+    """
+    ends = (
+        resolve(network, query.origin, "origin"),
+        resolve(network, query.destination, "destination"),
+    )
+    notes = [WHEELCHAIR_NOTE] if query.wheelchair else []
+    status, live = _realtime(network, overlay, query)
+    if _same_place(*ends):
+        return Plan(
+            itineraries=[], no_result_reason="same_origin_destination", realtime_status=status
+        )
+    day, time_s = service_time(network, query.time)
+    places = (_place(network, ends[0], "origin"), _place(network, ends[1], "destination"))
+    ctx = LegContext.create(network, streets, live, day, places, query.walk_speed_mps)
+    setup = _Setup(query, ctx, day, time_s, _near(live, day))
+    searches = _street_searches(network, streets, ends, query)
+    candidates = [*_transit(setup, searches), *_direct(setup, searches)]
+    itineraries = select(
+        candidates, arrive_by=query.arrive_by, wheelchair=query.wheelchair, limit=_limit(query)
+    )
+    reason = None if itineraries else _reason(network, day, searches, query)
+    return Plan(
+        itineraries=itineraries, no_result_reason=reason, realtime_status=status, notes=notes
+    )
+
+
+def service_time(network: Network, moment: dt.datetime) -> tuple[int, int]:
+    """(service day index, seconds on that day's clock) of an aware datetime.
+
+    Raises:
+        ValueError: when `moment` is naive.
+    """
+    if moment.tzinfo is None:
+        raise ValueError("the query time must be timezone-aware")
+    tz = network.tz
+    date = moment.astimezone(tz).date()
+    return network.day_index(date), to_service_seconds(moment, date, tz)
+
+
+def _street_searches(
+    network: Network, streets: StreetGraph | None, ends: tuple[Endpoint, Endpoint], query: Query
+) -> _Searches:
+    transit = "transit" in query.modes
+    walk_s = query.max_walk_min * 60 if transit else DIRECT_ONLY_MAX_S
+    walk = query.walk_speed_mps
+    origin, destination = ends
+    walk_from = street_access(network, streets, origin, "walk", walk, walk_s)
+    if transit:
+        walk_to = street_access(network, streets, destination, "walk", walk, walk_s, reverse=True)
+    else:
+        walk_to = street_target(streets, destination, "walk", walk)
+    if "bike" not in query.modes:
+        return _Searches(walk_from, walk_to, None, None, False)
+    bike, bike_s = query.bike_speed_mps, query.max_bike_min * 60 if transit else DIRECT_ONLY_MAX_S
+    bike_from = street_access(network, streets, origin, "bike", bike, bike_s)
+    on_board = transit and _carries_bikes(network)
+    bike_to = (
+        street_access(network, streets, destination, "bike", bike, bike_s, reverse=True)
+        if on_board
+        else street_target(streets, destination, "bike", bike)
+    )
+    return _Searches(walk_from, walk_to, bike_from, bike_to, on_board)
+
+
+def _transit(setup: _Setup, searches: _Searches) -> list[Itinerary]:
+    """Itineraries of each combination of access and egress through the transit search."""
+    if "transit" not in setup.query.modes:
+        return []
+    found = _combination(setup, searches.walk_from, searches.walk_to, bikes=False)
+    if searches.bike_from is not None:
+        found += _combination(setup, searches.bike_from, searches.walk_to, bikes=False)
+        if searches.bike_on_board and searches.bike_to is not None:
+            found += _combination(setup, searches.bike_from, searches.bike_to, bikes=True)
+    return found
+
+
+def _combination(
+    setup: _Setup, access: StreetAccess, egress: StreetAccess, *, bikes: bool
+) -> list[Itinerary]:
+    if not access.offsets or not egress.offsets:
+        return []
+    query = setup.query
+    journeys = search(
+        setup.ctx.network,
+        access.offsets,
+        egress.offsets,
+        setup.day,
+        setup.time_s,
+        arrive_by=query.arrive_by,
+        window_s=query.window_min * 60,
+        max_transfers=query.max_transfers,
+        wheelchair=query.wheelchair,
+        bikes=bikes,
+        overlay=setup.overlay,
+    )
+    index = network_index(setup.ctx.network)
+    out = []
+    for journey in journeys:
+        notes = []
+        if access.mode == "bike" and not bikes:
+            notes.append(f"park the bike at {index.place(int(journey.access.stop)).name}")
+        out.append(transit_itinerary(setup.ctx, journey, access, egress, notes))
+    return out
+
+
+def _direct(setup: _Setup, searches: _Searches) -> list[Itinerary]:
+    """A direct walk and a direct ride, when the modes allow them and they are short enough."""
+    query, streets = setup.query, setup.ctx.streets
+    transit = "transit" in query.modes
+    paths: list[DirectPath | None] = []
+    if "walk" in query.modes:
+        limit = 2 * query.max_walk_min * 60 if transit else DIRECT_ONLY_MAX_S
+        paths.append(direct_path(searches.walk_from, searches.walk_to, streets, limit))
+    if searches.bike_from is not None and searches.bike_to is not None:
+        limit = query.max_bike_min * 60 if transit else DIRECT_ONLY_MAX_S
+        paths.append(direct_path(searches.bike_from, searches.bike_to, streets, limit))
+    return [
+        street_itinerary(
+            setup.ctx, p, setup.time_s - p.duration_s if query.arrive_by else setup.time_s
+        )
+        for p in paths
+        if p is not None
+    ]
+
+
+def _reason(network: Network, day: int, searches: _Searches, query: Query) -> NoResultReason:
+    if "transit" in query.modes:
+        reach_from = searches.walk_from.offsets or (
+            searches.bike_from is not None and searches.bike_from.offsets
+        )
+        if not reach_from or not searches.walk_to.offsets:
+            return "outside_network"
+        if not network.trips_active(day).any():
+            return "no_service_that_day"
+    return "nothing_within_limits"
+
+
+def _realtime(
+    network: Network, overlay: RealtimeOverlay | None, query: Query
+) -> tuple[RealtimeStatus, RealtimeOverlay | None]:
+    """The status to report and the overlay to use (one of another network is ignored)."""
+    if overlay is None or overlay.network_version != network.version:
+        return "none", None
+    if not query.realtime:
+        return "disabled", None
+    return "applied", overlay
+
+
+def _near(overlay: RealtimeOverlay | None, day: int) -> RealtimeOverlay | None:
+    # The transit search reads an overlay of the query day or the days either side.
+    return overlay if overlay is not None and abs(overlay.day - day) <= 1 else None
+
+
+def _carries_bikes(network: Network) -> bool:
+    return bool((network.trip_bikes == 1).any())
+
+
+def _limit(query: Query) -> int:
+    # A departure window asks for the journeys of every departure in it: allow more.
+    return min(3 * MAX_ITINERARIES, MAX_ITINERARIES + query.window_min // 10)
+
+
+def _same_place(a: Endpoint, b: Endpoint) -> bool:
+    if a.stop >= 0 or b.stop >= 0:
+        return a.stop == b.stop
+    return float(haversine_m(a.lat, a.lon, b.lat, b.lon)) < SAME_PLACE_M
+
+
+def _place(network: Network, end: Endpoint, name: str) -> Place:
+    if end.stop >= 0:
+        return network_index(network).place(end.stop)
+    return Place(name=name, lat=end.lat, lon=end.lon)
