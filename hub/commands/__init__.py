@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from hub.commands import build, fetch, info, reload, serve, validate
+from hub.commands import build, fetch, info, plan, reload, serve, validate
 from hub.commands.common import EXPECTED_ERRORS, CommandError
 
-COMMANDS: tuple[ModuleType, ...] = (build, info, validate, fetch, serve, reload)
+COMMANDS: tuple[ModuleType, ...] = (build, info, validate, fetch, serve, reload, plan)
 
 __all__ = ["COMMANDS", "EXPECTED_ERRORS", "CommandError"]
