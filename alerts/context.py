@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from alerts.matching import TripIndex, trip_index
@@ -33,12 +34,18 @@ class IngestContext:
     index: TripIndex | None
     now: float
     stats: StatsRecorder
+    stops: Mapping[str, int]
 
     @classmethod
     def create(cls, feed_id: str, network: Network | None, now: float) -> IngestContext:
         """A context with a fresh tally, the network's `TripIndex` built or reused."""
         index = None if network is None else trip_index(network)
-        return cls(feed_id, network, index, now, StatsRecorder(feed_id))
+        stops = {} if index is None else index.feed_stops(feed_id)
+        return cls(feed_id, network, index, now, StatsRecorder(feed_id), stops)
+
+    def find_stop(self, local_id: str | bytes) -> int | None:
+        """The network index of this feed's stop `local_id` (not UTF-8: no stop), or None."""
+        return self.stops.get(local_id) if isinstance(local_id, str) else None
 
     def scoped(self, local_id: str | bytes) -> str:
         """The feed-scoped form (`feed:id`) of one of this feed's ids."""

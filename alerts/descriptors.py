@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from google.transit import gtfs_realtime_pb2 as rt
@@ -68,13 +68,13 @@ def match_trip(
     ctx: IngestContext,
     network: Network,
     fields: DescriptorFields,
-    stops: Sequence[int] = (),
+    stops: Callable[[], Sequence[int]] = tuple,
 ) -> TripMatch | FailureKind:
     """Find the descriptor's trip by id, falling back to route + start time + start date.
 
     Real feeds get trip ids wrong (a timetable revision renames them), so an unknown id is
-    rescued when the route, start time and date name exactly one running trip; `stops` (the
-    stops the update names, in order) separate trips leaving at once in both directions.
+    rescued when the route, start time and date name exactly one running trip; `stops` (gives
+    the stops the update names, in order) separates trips leaving at once in both directions.
     """
     if fields.trip_id is not None:
         found = network.find_trip(ctx.scoped(fields.trip_id))
@@ -93,7 +93,7 @@ def _match_by_start(
     network: Network,
     index: TripIndex,
     fields: DescriptorFields,
-    stops: Sequence[int],
+    stops: Callable[[], Sequence[int]],
 ) -> TripMatch | FailureKind:
     if fields.route_id is None or fields.start_s is None or fields.start_date is None:
         return FailureKind.UNKNOWN_TRIP if fields.trip_id else FailureKind.MISSING_TRIP
@@ -101,8 +101,9 @@ def _match_by_start(
     if route is None:
         return FailureKind.UNKNOWN_TRIP
     candidates = index.find_by_start(route, fields.start_s, index.day_of(fields.start_date))
-    if len(candidates) > 1 and stops:
-        candidates = tuple(t for t in candidates if _visits(index.pattern_stops_of(t), stops))
+    if len(candidates) > 1:
+        named = stops()
+        candidates = tuple(t for t in candidates if _visits(index.pattern_stops_of(t), named))
     if not candidates:
         return FailureKind.UNKNOWN_TRIP
     if len(candidates) > 1:

@@ -6,12 +6,14 @@ import datetime as dt
 import re
 import weakref
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
 
+from routing.ids import SEPARATOR
 from routing.network import Network
 from routing.timeutil import service_day_origin
 
@@ -67,7 +69,9 @@ class TripIndex:
     trip_start_s: I32
     trip_end_s: I32
     by_route_start: dict[tuple[int, int], tuple[int, ...]]
+    stop_ids: tuple[str, ...]
     _stops: dict[int, list[int]] = field(default_factory=dict)
+    _feed_stops: dict[str, dict[str, int]] = field(default_factory=dict)
     _origins: dict[int, int] = field(default_factory=dict)
 
     def time_index(self, trip: int, position: int) -> int:
@@ -85,6 +89,29 @@ class TripIndex:
             stops = self.pattern_stops[lo:hi].tolist()
             self._stops[pattern] = stops
         return stops
+
+    def feed_stops(self, feed_id: str) -> dict[str, int]:
+        """Stop indices of feed `feed_id` by the feed's own stop ids (``DALY``, not ``bart:DALY``).
+
+        Looking up the raw id saves building the scoped string for every stop time update.
+        """
+        found = self._feed_stops.get(feed_id)
+        if found is None:
+            prefix = f"{feed_id}{SEPARATOR}"
+            found = {
+                stop_id[len(prefix) :]: i
+                for i, stop_id in enumerate(self.stop_ids)
+                if stop_id.startswith(prefix)
+            }
+            self._feed_stops[feed_id] = found
+        return found
+
+    def trip_slots(self, trip: int, positions: Sequence[int]) -> list[int]:
+        """Indices into the stop-time arrays of `trip` at each of `positions`."""
+        pattern = int(self.trip_pattern[trip])
+        width = int(self.pattern_trip_ptr[pattern + 1] - self.pattern_trip_ptr[pattern])
+        first = int(self.pattern_time_ptr[pattern]) + int(self.trip_slot[trip])
+        return [first + position * width for position in positions]
 
     def day_origin(self, day: int) -> int:
         """POSIX seconds of the origin ("noon minus 12 h") of service day index `day`."""
@@ -175,6 +202,7 @@ def _build(net: Network) -> TripIndex:
         trip_start_s=start,
         trip_end_s=end,
         by_route_start={k: tuple(v) for k, v in by_route_start.items()},
+        stop_ids=net.stop_ids,
     )
 
 

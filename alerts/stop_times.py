@@ -4,31 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from google.transit import gtfs_realtime_pb2 as rt
 
-from alerts.context import MAX_DELAY_S, IngestContext
-from alerts.matching import TripIndex
+from alerts.context import MAX_DELAY_S, MAX_EVENT_SKEW_S, IngestContext
 from alerts.models import StopRelationship
 from alerts.stats import FailureKind
-from routing.network import Network
 
 _StopRel = rt.TripUpdate.StopTimeUpdate.ScheduleRelationship
 _SKIPPED = _StopRel.Value("SKIPPED")
 _NO_DATA = _StopRel.Value("NO_DATA")
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
-    """An arrival or departure as given: an absolute POSIX time, a delay, or both."""
-
-    time: int | None
-    delay: int | None
+# An arrival or departure as given: (POSIX time, delay), either possibly None. A plain tuple:
+# this is built twice per stop time update, the hot path of a large feed.
+Event = tuple[int | None, int | None]
 
 
-@dataclass(frozen=True, slots=True)
-class MatchedStop:
-    """A stop time update placed at pattern `position`, before its service day is known."""
+class MatchedStop(NamedTuple):
+    """A stop time update placed at pattern `position`, before its service day is known.
+
+    A named tuple rather than a dataclass: it is built once per stop time update.
+    """
 
     position: int
     stop: int
@@ -40,8 +38,8 @@ class MatchedStop:
     def first_time(self) -> int | None:
         """The earliest absolute time given, if any."""
         for event in (self.arrival, self.departure):
-            if event is not None and event.time is not None:
-                return event.time
+            if event is not None and event[0] is not None:
+                return event[0]
         return None
 
 
@@ -55,9 +53,7 @@ class StopTimes:
 
 def read_stop_times(
     ctx: IngestContext,
-    network: Network,
-    index: TripIndex,
-    trip: int,
+    pattern_stops: list[int],
     updates: Sequence[rt.TripUpdate.StopTimeUpdate],
 ) -> StopTimes | FailureKind:
     """Place each update on the trip's pattern; drop (and count) the unusable ones.
@@ -65,17 +61,17 @@ def read_stop_times(
     Out-of-order stop sequences or times reject the whole update: its order cannot be
     trusted, so neither can the delays it implies.
     """
-    pattern_stops = index.pattern_stops_of(trip)
     kept: list[MatchedStop] = []
     first_drop: FailureKind | None = None
     cursor = 0
     previous_seq = -1
     for stu in updates:
-        if stu.HasField("stop_sequence"):
+        has_sequence = stu.HasField("stop_sequence")
+        if has_sequence:
             if stu.stop_sequence <= previous_seq:
                 return FailureKind.UNSORTED_STOP_TIMES
             previous_seq = stu.stop_sequence
-        matched = _read_one(ctx, network, pattern_stops, cursor, stu)
+        matched = _read_one(ctx, pattern_stops, cursor, stu, has_sequence)
         if isinstance(matched, FailureKind):
             ctx.stats.note(matched)
             first_drop = first_drop or matched
@@ -89,15 +85,23 @@ def read_stop_times(
 
 def _read_one(
     ctx: IngestContext,
-    network: Network,
     pattern_stops: list[int],
     cursor: int,
     stu: rt.TripUpdate.StopTimeUpdate,
+    has_sequence: bool,
 ) -> MatchedStop | FailureKind:
-    placed = _place(ctx, network, pattern_stops, cursor, stu)
-    if isinstance(placed, FailureKind):
-        return placed
-    position, stop = placed
+    stop_id = stu.stop_id
+    if not stop_id:
+        # The network keeps pattern positions, not GTFS stop_sequence values, so an update
+        # naming only a stop_sequence cannot be placed reliably.
+        return FailureKind.STOP_SEQUENCE_ONLY if has_sequence else FailureKind.MISSING_STOP
+    stop = ctx.find_stop(stop_id)
+    if stop is None:
+        return FailureKind.UNKNOWN_STOP
+    try:
+        position = pattern_stops.index(stop, cursor)
+    except ValueError:
+        return FailureKind.STOP_NOT_ON_TRIP
     relationship = stu.schedule_relationship
     if relationship == _SKIPPED:
         return MatchedStop(position, stop, None, None, StopRelationship.SKIPPED)
@@ -105,74 +109,53 @@ def _read_one(
         if stu.HasField("arrival") or stu.HasField("departure"):
             ctx.stats.note(FailureKind.NO_DATA_WITH_TIMES)
         return MatchedStop(position, stop, None, None, StopRelationship.NO_DATA)
-    if not (stu.HasField("arrival") or stu.HasField("departure")):
+    events = _read_events(ctx, stu)
+    if isinstance(events, FailureKind):
+        return events
+    return MatchedStop(position, stop, *events, StopRelationship.SCHEDULED)
+
+
+def _read_events(
+    ctx: IngestContext, stu: rt.TripUpdate.StopTimeUpdate
+) -> tuple[Event | None, Event | None] | FailureKind:
+    """Arrival and departure; one bad event of two is noted and the other kept."""
+    has_arrival, has_departure = stu.HasField("arrival"), stu.HasField("departure")
+    if not (has_arrival or has_departure):
         return FailureKind.MISSING_STOP_TIME
-    arrival = _read_event(ctx, stu.arrival) if stu.HasField("arrival") else None
-    departure = _read_event(ctx, stu.departure) if stu.HasField("departure") else None
-    usable = [e for e in (arrival, departure) if isinstance(e, Event)]
-    if not usable:
-        return next(
-            (e for e in (arrival, departure) if isinstance(e, FailureKind)),
-            FailureKind.MISSING_STOP_TIME,
-        )
-    # one bad event of two is noted and the other kept
-    for event in (arrival, departure):
-        if isinstance(event, FailureKind):
-            ctx.stats.note(event)
-    return MatchedStop(
-        position,
-        stop,
-        arrival if isinstance(arrival, Event) else None,
-        departure if isinstance(departure, Event) else None,
-        StopRelationship.SCHEDULED,
-    )
+    arrival = _read_event(ctx.now, stu.arrival) if has_arrival else None
+    departure = _read_event(ctx.now, stu.departure) if has_departure else None
+    if isinstance(arrival, FailureKind):
+        if not isinstance(departure, tuple):
+            return arrival
+        ctx.stats.note(arrival)
+        arrival = None
+    if isinstance(departure, FailureKind):
+        if arrival is None:
+            return departure
+        ctx.stats.note(departure)
+        departure = None
+    return arrival, departure
 
 
-def _place(
-    ctx: IngestContext,
-    network: Network,
-    pattern_stops: list[int],
-    cursor: int,
-    stu: rt.TripUpdate.StopTimeUpdate,
-) -> tuple[int, int] | FailureKind:
-    if not stu.stop_id:
-        # The network keeps pattern positions, not GTFS stop_sequence values, so an update
-        # naming only a stop_sequence cannot be placed reliably.
-        return (
-            FailureKind.STOP_SEQUENCE_ONLY
-            if stu.HasField("stop_sequence")
-            else (FailureKind.MISSING_STOP)
-        )
-    stop = network.find_stop(ctx.scoped(stu.stop_id))
-    if stop is None:
-        return FailureKind.UNKNOWN_STOP
-    try:
-        return pattern_stops.index(stop, cursor), stop
-    except ValueError:
-        return FailureKind.STOP_NOT_ON_TRIP
-
-
-def _read_event(ctx: IngestContext, event: rt.TripUpdate.StopTimeEvent) -> Event | FailureKind:
-    time = delay = None
-    if event.HasField("time"):
-        time = event.time
-        if not ctx.plausible_time(time):
-            return FailureKind.BAD_TIME
-    if event.HasField("delay"):
-        delay = event.delay
-        if abs(delay) > MAX_DELAY_S:
-            return FailureKind.BAD_TIME
-    if time is None and delay is None:
+def _read_event(now: float, event: rt.TripUpdate.StopTimeEvent) -> Event | FailureKind:
+    has_time, has_delay = event.HasField("time"), event.HasField("delay")
+    if not (has_time or has_delay):
         return FailureKind.EMPTY_STOP_TIME_EVENT
-    return Event(time, delay)
+    time = event.time if has_time else None
+    if time is not None and abs(time - now) > MAX_EVENT_SKEW_S:
+        return FailureKind.BAD_TIME  # E001: milliseconds, or a wrong clock
+    delay = event.delay if has_delay else None
+    if delay is not None and abs(delay) > MAX_DELAY_S:
+        return FailureKind.BAD_TIME
+    return (time, delay)
 
 
 def _times_increase(stops: Sequence[MatchedStop]) -> bool:
     previous = -1
     for matched in stops:
         for event in (matched.arrival, matched.departure):
-            if event is not None and event.time is not None:
-                if event.time < previous:
+            if event is not None and event[0] is not None:
+                if event[0] < previous:
                     return False
-                previous = event.time
+                previous = event[0]
     return True

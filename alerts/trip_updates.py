@@ -27,10 +27,10 @@ def convert_trip_update(ctx: IngestContext, update: rt.TripUpdate) -> TripUpdate
     network, index = ctx.network, ctx.index
     if update.HasField("timestamp") and not ctx.plausible_time(update.timestamp):
         ctx.stats.note(FailureKind.BAD_TIME)
-    match = match_trip(ctx, network, fields, _named_stops(ctx, network, update))
+    match = match_trip(ctx, network, fields, lambda: _named_stops(ctx, update))
     if isinstance(match, FailureKind):
         return match
-    read = read_stop_times(ctx, network, index, match.trip, update.stop_time_update)
+    read = read_stop_times(ctx, index.pattern_stops_of(match.trip), update.stop_time_update)
     if isinstance(read, FailureKind):
         return read
     cancelled = fields.relationship in CANCELLED
@@ -62,9 +62,9 @@ def convert_trip_update(ctx: IngestContext, update: rt.TripUpdate) -> TripUpdate
     )
 
 
-def _named_stops(ctx: IngestContext, network: Network, update: rt.TripUpdate) -> list[int]:
+def _named_stops(ctx: IngestContext, update: rt.TripUpdate) -> list[int]:
     """The known stops the update names, in order (to tell apart trips found by start time)."""
-    found = (network.find_stop(ctx.scoped(s.stop_id)) for s in update.stop_time_update if s.stop_id)
+    found = (ctx.find_stop(s.stop_id) for s in update.stop_time_update)
     return [stop for stop in found if stop is not None]
 
 
@@ -104,11 +104,13 @@ def _resolve(
     stops: tuple[MatchedStop, ...],
 ) -> tuple[StopTimeUpdate, ...]:
     origin = index.day_origin(day)
+    slots = index.trip_slots(trip, [matched.position for matched in stops])
+    # one numpy gather per trip, then plain ints: indexing numpy per stop is the slow part
+    arrivals, departures = network.arrival[slots].tolist(), network.departure[slots].tolist()
     resolved = []
-    for matched in stops:
-        at = index.time_index(trip, matched.position)
-        arrival = _delay(ctx, matched.arrival, origin + int(network.arrival[at]))
-        departure = _delay(ctx, matched.departure, origin + int(network.departure[at]))
+    for matched, arrival_s, departure_s in zip(stops, arrivals, departures, strict=True):
+        arrival = _delay(ctx, matched.arrival, origin + arrival_s)
+        departure = _delay(ctx, matched.departure, origin + departure_s)
         scheduled = matched.relationship is StopRelationship.SCHEDULED
         if scheduled and arrival is None and departure is None:
             continue  # both events were beyond MAX_DELAY_S and were counted as bad times
@@ -121,8 +123,9 @@ def _resolve(
 def _delay(ctx: IngestContext, event: Event | None, scheduled_posix: int) -> int | None:
     if event is None:
         return None
-    delay = event.delay if event.time is None else event.time - scheduled_posix
-    if delay is None or abs(delay) > MAX_DELAY_S:
+    time, given_delay = event
+    delay = time - scheduled_posix if time is not None else given_delay or 0
+    if abs(delay) > MAX_DELAY_S:
         ctx.stats.note(FailureKind.BAD_TIME)
         return None
     return delay
