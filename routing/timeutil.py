@@ -12,14 +12,16 @@ def service_day_origin(day: dt.date, tz: ZoneInfo) -> dt.datetime:
     """The instant GTFS times of `day` count from: noon local time minus 12 hours.
 
     On daylight-saving days this differs from local midnight, which is why GTFS defines it so.
+    The arithmetic is done in UTC: Python subtracts wall-clock time between datetimes of one
+    zone, which would give local midnight again.
     """
     noon = dt.datetime.combine(day, dt.time(12), tzinfo=tz)
-    return noon - dt.timedelta(hours=12)
+    return (noon.astimezone(dt.UTC) - dt.timedelta(hours=12)).astimezone(tz)
 
 
 def to_datetime(day: dt.date, seconds: int, tz: ZoneInfo) -> dt.datetime:
     """Turn service-day seconds into an aware local datetime."""
-    instant = service_day_origin(day, tz) + dt.timedelta(seconds=int(seconds))
+    instant = service_day_origin(day, tz).astimezone(dt.UTC) + dt.timedelta(seconds=int(seconds))
     return instant.astimezone(tz)
 
 
@@ -27,7 +29,8 @@ def to_service_seconds(moment: dt.datetime, day: dt.date, tz: ZoneInfo) -> int:
     """Seconds of `moment` counted from the origin of service day `day`."""
     if moment.tzinfo is None:
         raise ValueError("datetime must be timezone-aware")
-    return int((moment - service_day_origin(day, tz)).total_seconds())
+    origin = service_day_origin(day, tz).astimezone(dt.UTC)
+    return int((moment.astimezone(dt.UTC) - origin).total_seconds())
 
 
 def parse_gtfs_time(text: str) -> int | None:
