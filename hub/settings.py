@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AwareDatetime, Field, field_validator
+from pydantic import AwareDatetime, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -55,6 +55,24 @@ class Settings(BaseSettings):
     )
     fetch_timeout_s: float = Field(default=120.0, gt=0)
     fetch_max_mb: float = Field(default=512.0, gt=0)
+    employers_dir: Path = Field(
+        default=REPO_ROOT / "config" / "employers",
+        description="Where employer files (`<id>.toml`) for the widget are read.",
+    )
+    widget_secret: SecretStr | None = Field(
+        default=None,
+        description=(
+            "HMAC key of the widget tokens; unset: a random key kept in `cache_dir` "
+            "(shared by the workers of one machine)."
+        ),
+    )
+    tiles_url: str = Field(
+        default="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        description="Map tiles URL template of the planner page ({z}/{x}/{y}).",
+    )
+    tiles_attribution: str = Field(
+        default="© OpenStreetMap contributors", description="Credit shown under the map tiles."
+    )
     log_format: Literal["kv", "json"] = "kv"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -66,7 +84,7 @@ class Settings(BaseSettings):
             return None
         return value
 
-    @field_validator("redis_url", mode="before")
+    @field_validator("redis_url", "widget_secret", mode="before")
     @classmethod
     def _blank_redis_is_unset(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
