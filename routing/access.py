@@ -272,8 +272,10 @@ def _by_stop(network: Network, stop: int, speed_mps: float, max_s: float) -> Rea
     """A named stop at once, its station's stops at once, then footpaths from any of them."""
     here = np.flatnonzero(network.stop_parent == stop).astype(np.int32)
     here = np.concatenate([np.array([stop], dtype=np.int32), here])
+    here = here[network.stop_location_type[here] == 0]
     ptr = network.transfer_ptr
-    edges = np.concatenate([np.arange(ptr[s], ptr[s + 1]) for s in here.tolist()])
+    ranges = [np.arange(ptr[s], ptr[s + 1]) for s in here.tolist()]
+    edges = np.concatenate(ranges) if ranges else np.empty(0, dtype=np.int64)
     walk_to = network.transfer_to[edges].astype(np.int32)
     walk_s = network.transfer_s[edges].astype(np.float64)
     keep = walk_s <= max_s

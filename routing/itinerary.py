@@ -58,7 +58,8 @@ class LegContext:
         """A context for service day `day` (an index into the network's calendar)."""
         tz = network.tz
         date = network.first_date + dt.timedelta(days=day)
-        origin = service_day_origin(date, tz)
+        # Kept in UTC: adding seconds to a zoned datetime would add wall-clock time.
+        origin = service_day_origin(date, tz).astimezone(dt.UTC)
         fixed = _fixed_offset(origin, tz)
         return cls(network, streets, overlay, day, *ends, walk_speed_mps, origin, tz, fixed)
 
@@ -264,8 +265,9 @@ def _ride_shape(ctx: LegContext, ride: RideLeg) -> tuple[float, Coords]:
         lo = base + int(net.pattern_stop_shape_pos[first + ride.board_pos])
         hi = base + int(net.pattern_stop_shape_pos[first + ride.alight_pos])
         if hi > lo:
-            lon = net.shape_lon[lo : hi + 1].astype(np.float64).tolist()
-            lat = net.shape_lat[lo : hi + 1].astype(np.float64).tolist()
+            # Shapes are stored as float32 (about 0.5 m): print them at that precision.
+            lon = np.round(net.shape_lon[lo : hi + 1].astype(np.float64), 6).tolist()
+            lat = np.round(net.shape_lat[lo : hi + 1].astype(np.float64), 6).tolist()
             metres = float(index.shape_cum_m[hi] - index.shape_cum_m[lo])
             return metres, list(zip(lon, lat, strict=True))
     cells = slice(first + ride.board_pos, first + ride.alight_pos + 1)

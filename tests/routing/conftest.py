@@ -1,0 +1,14 @@
+"""Fixtures of the routing tests: the tiny door-to-door world, built once per session."""
+
+from __future__ import annotations
+
+import pytest
+
+from feeds.build import BuildReport
+from tests.routing.tiny_world import build_world
+
+
+@pytest.fixture(scope="session")
+def tiny_world(tmp_path_factory: pytest.TempPathFactory) -> BuildReport:
+    """The tiny feed and street grid of `tests.routing.tiny_world`, built for real."""
+    return build_world(tmp_path_factory.mktemp("tiny_world"))

@@ -1,0 +1,173 @@
+"""Door-to-door planning on the tiny world: modes, times, limits and the reasons for nothing."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from feeds.build import BuildReport
+from routing.access import UnknownStop
+from routing.network import Network
+from routing.plan import Itinerary, Plan
+from routing.planner import WHEELCHAIR_NOTE, plan
+from routing.query import Coordinate, Query, QueryMode, StopRef
+from routing.realtime import RealtimeOverlay
+from routing.streets import StreetGraph
+from tests.routing.tiny_world import DAY, at
+
+ORIGIN = Coordinate(-29.999, -51.2001)
+DESTINATION = Coordinate(-30.021, -51.2001)  # 2.4 km south: too far for a direct walk
+
+
+@pytest.fixture
+def world(tiny_world: BuildReport) -> tuple[Network, StreetGraph]:
+    assert tiny_world.network is not None and tiny_world.streets is not None
+    return tiny_world.network, tiny_world.streets
+
+
+def run(world: tuple[Network, StreetGraph], **fields: object) -> Plan:
+    base: dict[str, object] = {"origin": ORIGIN, "destination": DESTINATION, "time": at("07:55")}
+    query = Query(**{**base, **fields})  # type: ignore[arg-type]
+    return plan(world[0], world[1], None, query)
+
+
+def trips(it: Itinerary) -> list[str | None]:
+    return [leg.trip_id for leg in it.legs if leg.transit]
+
+
+def test_walk_ride_walk(world: tuple[Network, StreetGraph]) -> None:
+    found = run(world)
+    assert found.no_result_reason is None and found.realtime_status == "none"
+    first = found.itineraries[0]
+    assert [leg.mode for leg in first.legs] == ["walk", "bus", "walk"]
+    assert trips(first) == ["T1"] and "fastest" in first.tags
+    assert first.legs[0].from_.name == "origin" and first.legs[-1].to.name == "destination"
+    assert first.departure >= at("07:55")
+
+
+def test_arrive_by_arrives_no_later_than_asked(world: tuple[Network, StreetGraph]) -> None:
+    found = run(world, time=at("08:45"), arrive_by=True)
+    assert found.itineraries and all(it.arrival <= at("08:45") for it in found.itineraries)
+    assert trips(found.itineraries[-1]) == ["T2"]  # the latest departure that makes it
+    # T1 reaches S3 at 08:10 but the walk on takes 108 s: the latest way is Monday's T2.
+    early = run(world, time=at("08:11"), arrive_by=True)
+    assert [trips(it) for it in early.itineraries] == [["T2"]]
+    assert early.itineraries[0].departure.date() == dt.date(2019, 5, 13)
+    assert [trips(it) for it in run(world, time=at("08:12"), arrive_by=True).itineraries] == [
+        ["T1"]
+    ]
+
+
+def test_window_gives_each_departure(world: tuple[Network, StreetGraph]) -> None:
+    found = run(world, window_min=40)
+    assert [trips(it) for it in found.itineraries] == [["T1"], ["T2"]]
+    assert len(run(world).itineraries) == 1
+
+
+def test_leaving_later_never_arrives_earlier(world: tuple[Network, StreetGraph]) -> None:
+    arrivals = []
+    for minute in range(0, 60, 5):
+        found = run(world, time=at("07:30") + dt.timedelta(minutes=minute))
+        arrivals.append(min(it.arrival for it in found.itineraries))
+    assert arrivals == sorted(arrivals)
+
+
+@pytest.mark.parametrize("day", [dt.date(2019, 5, 19), dt.date(2020, 5, 14)])
+def test_no_service_that_day(world: tuple[Network, StreetGraph], day: dt.date) -> None:
+    found = run(world, time=at("07:55", day))
+    assert found.itineraries == [] and found.no_result_reason == "no_service_that_day"
+
+
+def test_outside_network(world: tuple[Network, StreetGraph]) -> None:
+    found = run(world, origin=Coordinate(-30.15, -51.2))
+    assert found.itineraries == [] and found.no_result_reason == "outside_network"
+
+
+def test_nothing_within_limits(world: tuple[Network, StreetGraph]) -> None:
+    friday_night = at("22:00", dt.date(2019, 5, 17))  # no trip after, none on Saturday
+    found = run(world, time=friday_night)
+    assert found.itineraries == [] and found.no_result_reason == "nothing_within_limits"
+
+
+def test_same_origin_and_destination(world: tuple[Network, StreetGraph]) -> None:
+    found = run(world, destination=ORIGIN)
+    assert found.no_result_reason == "same_origin_destination"
+
+
+def test_wheelchair_keeps_accessible_trips_and_says_how(world: tuple[Network, StreetGraph]) -> None:
+    found = run(world, wheelchair=True, window_min=40)
+    assert WHEELCHAIR_NOTE in found.notes
+    assert [trips(it) for it in found.itineraries] == [["T1"]]  # T2's accessibility is unknown
+    assert all("wheelchair" in it.tags for it in found.itineraries)
+
+
+def test_short_trip_is_walked(world: tuple[Network, StreetGraph]) -> None:
+    found = run(world, destination=Coordinate(-30.004, -51.2001))
+    walks = [it for it in found.itineraries if "walk_only" in it.tags]
+    assert len(walks) == 1 and [leg.mode for leg in walks[0].legs] == ["walk"]
+    # The bus to S2 would take longer than walking: it is not offered.
+    assert all(it.duration_s < walks[0].duration_s for it in found.itineraries if trips(it))
+
+
+def test_walk_only_mode_walks_far(world: tuple[Network, StreetGraph]) -> None:
+    found = run(world, modes=frozenset({"walk"}))
+    assert len(found.itineraries) == 1
+    only = found.itineraries[0]
+    assert only.tags[:1] == ["fastest"] and "walk_only" in only.tags
+    assert only.walk_distance_m > 2400
+
+
+def test_bike_modes(world: tuple[Network, StreetGraph]) -> None:
+    modes: frozenset[QueryMode] = frozenset({"walk", "bike", "transit"})
+    found = run(world, modes=modes, window_min=40)
+    rides = [it for it in found.itineraries if "bike_only" in it.tags]
+    assert len(rides) == 1 and rides[0].bike_distance_m > 2400
+    for it in found.itineraries:
+        if it.legs[-1].mode == "bike" and trips(it):  # the bike came on board
+            assert trips(it) == ["T1"]  # T2 does not carry bikes
+
+
+def test_stop_to_stop(world: tuple[Network, StreetGraph]) -> None:
+    found = run(world, origin=StopRef("tiny:S1"), destination=StopRef("tiny:S3"))
+    first = found.itineraries[0]
+    assert [leg.mode for leg in first.legs] == ["bus"]
+    assert first.legs[0].from_.id == "tiny:S1" and first.legs[0].to.id == "tiny:S3"
+    assert first.departure == at("08:00") and first.arrival == at("08:10")
+
+
+def test_without_streets_legs_are_crow_fly(world: tuple[Network, StreetGraph]) -> None:
+    network, _ = world
+    query = Query(ORIGIN, DESTINATION, at("07:55"))
+    found = plan(network, None, None, query)
+    first = found.itineraries[0]
+    assert first.legs[0].crow_fly and first.legs[-1].crow_fly and trips(first) == ["T1"]
+
+
+def test_unknown_stop_and_naive_time_are_refused(world: tuple[Network, StreetGraph]) -> None:
+    with pytest.raises(UnknownStop):
+        run(world, destination=StopRef("tiny:NOPE"))
+    with pytest.raises(ValueError, match="aware"):
+        run(world, time=dt.datetime(2019, 5, 14, 8, 0))
+
+
+def test_realtime_status(world: tuple[Network, StreetGraph]) -> None:
+    network, streets = world
+    overlay = RealtimeOverlay(
+        network_version=network.version,
+        day=network.day_index(DAY),
+        created_at=0.0,
+        arrival=network.arrival.copy(),
+        departure=network.departure.copy(),
+        cancelled=np.zeros(len(network.trip_ids), dtype=np.bool_),
+        skipped=np.zeros(network.arrival.size, dtype=np.bool_),
+        closed_stops=np.zeros(network.n_stops, dtype=np.bool_),
+    )
+    query = Query(ORIGIN, DESTINATION, at("07:55"))
+    assert plan(network, streets, overlay, query).realtime_status == "applied"
+    off = dataclasses.replace(query, realtime=False)
+    assert plan(network, streets, overlay, off).realtime_status == "disabled"
+    other = dataclasses.replace(overlay, network_version="another")
+    assert plan(network, streets, other, query).realtime_status == "none"
