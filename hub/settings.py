@@ -46,6 +46,21 @@ class Settings(BaseSettings):
         ),
     )
     redis_url: str | None = Field(default=None, description="Unset: in-memory bus and state.")
+    redis_prefix: str = Field(default="hub:", description="Prefix of every Redis key the hub uses.")
+    realtime_max_age_s: float = Field(
+        default=300.0, gt=0, description="Realtime older than this is dropped (and said stale)."
+    )
+    realtime_poll_s: float = Field(default=30.0, gt=0, description="Period of realtime polls.")
+    realtime_deadline_s: float = Field(default=10.0, gt=0, description="Total time of one poll.")
+    realtime_max_mb: float = Field(default=16.0, gt=0, description="Largest realtime body read.")
+    operator_tokens: dict[str, str] = Field(
+        default_factory=dict,
+        description="Per-feed tokens allowed to post manual alerts (JSON: {feed: token}).",
+    )
+    subscription_max_days: int = Field(default=90, ge=1, description="Longest expiry granted.")
+    webhook_allow_private: bool = Field(
+        default=False, description="Allow webhook URLs on loopback/private ranges (tests only)."
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
     reload_check_s: float = Field(
