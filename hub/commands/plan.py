@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -50,6 +51,9 @@ def register(sub: Subparsers) -> None:
             "they have no offset (default: now, HUB_NOW or the region's demo time)."
         ),
     )
+    # Let values like "-30.03,-51.23" follow --from/--to as separate words too, as Python
+    # 3.13's argparse does for anything starting with '-' and a digit.
+    parser._negative_number_matcher = re.compile(r"^-\.?\d")
     add_target_arguments(parser)
     parser.add_argument("--from", dest="origin", metavar="LAT,LON|FEED:STOP")
     parser.add_argument("--to", dest="destination", metavar="LAT,LON|FEED:STOP")
