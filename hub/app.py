@@ -18,6 +18,7 @@ from hub.problems import ApiError, problem_middleware, reject_unknown_params
 from hub.regions import Region, load_region
 from hub.reload import DirectorySource, NetworkSource, RegionSource, Reloader
 from hub.settings import Settings
+from hub.web.setup import setup_web
 from routing.network import FeedSummary
 
 MAX_BODY_BYTES = 64 * 1024
@@ -83,6 +84,7 @@ def create_app(
     app.router.add_get("/api/v1/feeds", list_feeds)
     app.router.add_get("/api/v1/feeds/{feed_id}", get_feed)
     app.router.add_post("/admin/reload", admin_reload)
+    setup_web(app)
     return app
 
 
