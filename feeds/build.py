@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from feeds.compile import compile_network
+from feeds.gazetteer import build_gazetteer
 from feeds.gtfs_reader import load_feed
 from feeds.loaded import LoadedFeed
 from feeds.merged_stops import merge_stops
@@ -22,6 +23,7 @@ from feeds.osm import load_streets
 from feeds.source import BuildOptions, FeedRejected, FeedSource
 from feeds.summary import summary
 from feeds.transfers import compute_footpaths
+from routing.gazetteer import Gazetteer
 from routing.network import Network
 from routing.snap import attach_stops
 from routing.storage import FORMAT_VERSION
@@ -40,6 +42,7 @@ class BuildReport:
 
     ``skipped`` holds ``(feed_id, reason)`` for each rejected feed, and ``("osm", reason)``
     when the street extract could not be read (the network is then built without streets).
+    ``places`` is the place index of the network (`routing.gazetteer`), saved with it.
     """
 
     network: Network | None
@@ -47,6 +50,7 @@ class BuildReport:
     skipped: tuple[tuple[str, str], ...]
     notices: tuple[Notice, ...]
     timings_s: dict[str, float]
+    places: Gazetteer | None = None
 
     @property
     def exit_code(self) -> int:
@@ -117,7 +121,9 @@ def build_network(
         )  # fmt: skip
     say(f"compiled {network.n_connections} connections in {timings['compile']:.1f} s")
     notices += extra_notices
-    return BuildReport(network, streets, tuple(skipped), tuple(notices), timings)
+    with _timed(timings, "places"):
+        places = _build_places(network, None if streets is None else osm, say)
+    return BuildReport(network, streets, tuple(skipped), tuple(notices), timings, places)
 
 
 def _load_feeds(
@@ -164,6 +170,17 @@ def _load_osm(osm: Path | None, say: Progress) -> tuple[StreetGraph | None, list
         return None, [(OSM_ID, reason)]
     say(f"osm: loaded {streets.n_nodes} street nodes in {time.perf_counter() - started:.1f} s")
     return streets, []
+
+
+def _build_places(network: Network, osm: Path | None, say: Progress) -> Gazetteer:
+    """The place index; from the stops alone when the extract's names cannot be read."""
+    try:
+        places = build_gazetteer(network, osm)
+    except Exception as error:  # the index without streets still lists every stop
+        say(f"places: OSM names skipped: {type(error).__name__}: {error}")
+        places = build_gazetteer(network, None)
+    say(f"indexed {places.n_entries} places")
+    return places
 
 
 @contextmanager

@@ -96,7 +96,7 @@ def build_into(inputs: BuildInputs, progress: Progress | None = None) -> BuildRe
     """
     report = build_network(inputs.sources, inputs.osm, inputs.options, progress=progress)
     if report.network is not None:
-        save(report.network, report.streets, inputs.directory)
+        save(report.network, report.streets, inputs.directory, places=report.places)
     return report
 
 

@@ -19,11 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from feeds.gazetteer import build_gazetteer
 from hub.clock import Clock, SystemClock
 from hub.integrity import check_network
 from hub.networks import BuildInputs, ensure_built
 from routing.network import Network
-from routing.storage import load, read_version
+from routing.place_search import PlaceIndex, place_index
+from routing.storage import load, load_places, read_version
 from routing.streets import StreetGraph
 
 log = logging.getLogger("hub.reload")
@@ -115,6 +117,7 @@ class Served:
     streets: StreetGraph | None
     directory: Path
     loaded_at: dt.datetime
+    places: PlaceIndex | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,8 +226,9 @@ class Reloader:
         directory = self.source.prepare()
         network, streets = load(directory)
         check_network(network, streets)
+        places = _places(directory, network)
         self._last_probe = probe
-        return Served(network, streets, directory, self._wall.now())
+        return Served(network, streets, directory, self._wall.now(), places)
 
     def _finish(self, started: dt.datetime, error: str | None) -> ReloadStatus:
         finished = self._wall.now()
@@ -245,6 +249,14 @@ class Reloader:
         else:
             log.info("network loaded", extra={"trigger": previous.trigger, "version": version})
         return self._status
+
+
+def _places(directory: Path, network: Network) -> PlaceIndex:
+    """The saved place index of `network`, searchable; from its stops when none was saved."""
+    saved = load_places(directory)
+    if saved is None or saved.network_version != network.version:
+        saved = build_gazetteer(network, None)
+    return place_index(saved)
 
 
 def write_pidfile(path: Path) -> None:

@@ -1,7 +1,8 @@
 """On-disk format of a built network: one `.npy` per array (memory-mapped on load) + JSON.
 
-A directory written by `save` holds ``network/`` and, when there is one, ``streets/``; each
-has ``meta.json`` (scalars, strings, nested records) and one ``<field>.npy`` per array.
+A directory written by `save` holds ``network/`` and, when there are, ``streets/`` and
+``places/`` (the place index, `routing.gazetteer`); each has ``meta.json`` (scalars,
+strings, nested records) and one ``<field>.npy`` per array.
 Writing goes to a sibling temporary directory renamed into place, so a reader never sees a
 half-written network.
 """
@@ -19,6 +20,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from routing.gazetteer import Gazetteer
 from routing.network import FeedSummary, Network
 from routing.streets import CsrGraph, StreetGraph
 
@@ -30,8 +32,13 @@ class NetworkFormatError(Exception):
     """A directory does not hold a network this version can read."""
 
 
-def save(network: Network, streets: StreetGraph | None, directory: Path) -> None:
-    """Write `network` (and `streets`) to `directory`, replacing what was there atomically."""
+def save(
+    network: Network,
+    streets: StreetGraph | None,
+    directory: Path,
+    places: Gazetteer | None = None,
+) -> None:
+    """Write `network` (and `streets`, `places`) to `directory`, replacing it atomically."""
     directory = Path(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
@@ -39,6 +46,8 @@ def save(network: Network, streets: StreetGraph | None, directory: Path) -> None
         _write(network, tmp / "network")
         if streets is not None:
             _write(streets, tmp / "streets")
+        if places is not None:
+            _write(places, tmp / "places")
         old = directory.with_name(f".{directory.name}.old")
         if directory.exists():
             shutil.rmtree(old, ignore_errors=True)
@@ -64,6 +73,18 @@ def load(directory: Path, mmap: bool = True) -> tuple[Network, StreetGraph | Non
     if (directory / "streets" / "meta.json").is_file():
         streets = _read(StreetGraph, directory / "streets", mmap)
     return network, streets
+
+
+def load_places(directory: Path, mmap: bool = True) -> Gazetteer | None:
+    """The place index saved with the network in `directory`, or None when it has none.
+
+    Raises:
+        NetworkFormatError: when the index is there but of another format or incomplete.
+    """
+    folder = Path(directory) / "places"
+    if not (folder / "meta.json").is_file():
+        return None
+    return _read(Gazetteer, folder, mmap)
 
 
 def read_version(directory: Path) -> str | None:

@@ -78,7 +78,7 @@ def _build_and_save(
     if report.network is None or report.skipped:
         pytest.fail(f"{name} did not build: {report.skipped}")
     directory = tmp_path_factory.mktemp("networks") / name
-    save(report.network, report.streets, directory)
+    save(report.network, report.streets, directory, places=report.places)
     return BuiltRegion(report, directory)
 
 
