@@ -18,6 +18,7 @@ from routing.direct import DirectPath, direct_path
 from routing.geo import haversine_m
 from routing.itinerary import LegContext, street_itinerary, transit_itinerary
 from routing.itinerary_filters import MAX_ITINERARIES, select
+from routing.journey import Journey
 from routing.network import Network
 from routing.network_index import network_index
 from routing.plan import Itinerary, NoResultReason, Place, Plan, RealtimeStatus
@@ -35,7 +36,7 @@ WHEELCHAIR_NOTE = (
     "wheelchair: only stops and trips marked accessible are used; those of unknown "
     "accessibility are treated as not accessible"
 )
-__all__ = ["plan", "service_time"]
+__all__ = ["journeys", "plan", "service_time"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,15 @@ class _Searches:
     bike_from: StreetAccess | None
     bike_to: StreetAccess | None
     bike_on_board: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Combination:
+    """One way of reaching and leaving transit: the offsets the transit search gets."""
+
+    access: StreetAccess
+    egress: StreetAccess
+    bikes: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +108,29 @@ def plan(
     )
 
 
+def journeys(
+    network: Network,
+    streets: StreetGraph | None,
+    overlay: RealtimeOverlay | None,
+    query: Query,
+) -> list[Journey]:
+    """The door-to-door transit journeys of `query`, without building itineraries.
+
+    The same street searches and transit searches as `plan`, stopping before itineraries,
+    direct legs and filters: for callers needing only times (benchmarks, isochrones).
+    """
+    origin = resolve(network, query.origin, "origin")
+    destination = resolve(network, query.destination, "destination")
+    when = service_time(network, query.time)
+    live = _near(_realtime(network, overlay, query)[1], when[0])
+    searches = _street_searches(network, streets, (origin, destination), query)
+    return [
+        journey
+        for combination in _combinations(query, searches)
+        for journey in _search(network, when, live, query, combination)
+    ]
+
+
 def service_time(network: Network, moment: dt.datetime) -> tuple[int, int]:
     """(service day index, seconds on that day's clock) of an aware datetime.
 
@@ -136,44 +169,53 @@ def _street_searches(
     return _Searches(walk_from, walk_to, bike_from, bike_to, on_board)
 
 
-def _transit(setup: _Setup, searches: _Searches) -> list[Itinerary]:
-    """Itineraries of each combination of access and egress through the transit search."""
-    if "transit" not in setup.query.modes:
+def _combinations(query: Query, searches: _Searches) -> list[_Combination]:
+    """Walk to and from transit; bike and park; bike on board (when trips carry bikes)."""
+    if "transit" not in query.modes:
         return []
-    found = _combination(setup, searches.walk_from, searches.walk_to, bikes=False)
+    found = [_Combination(searches.walk_from, searches.walk_to, bikes=False)]
     if searches.bike_from is not None:
-        found += _combination(setup, searches.bike_from, searches.walk_to, bikes=False)
+        found.append(_Combination(searches.bike_from, searches.walk_to, bikes=False))
         if searches.bike_on_board and searches.bike_to is not None:
-            found += _combination(setup, searches.bike_from, searches.bike_to, bikes=True)
+            found.append(_Combination(searches.bike_from, searches.bike_to, bikes=True))
     return found
 
 
-def _combination(
-    setup: _Setup, access: StreetAccess, egress: StreetAccess, *, bikes: bool
-) -> list[Itinerary]:
-    if not access.offsets or not egress.offsets:
+def _search(
+    network: Network, when: tuple[int, int], live: RealtimeOverlay | None, query: Query,
+    combination: _Combination,
+) -> list[Journey]:  # fmt: skip
+    """The transit search between one combination's offsets."""
+    access, egress = combination.access.offsets, combination.egress.offsets
+    if not access or not egress:
         return []
-    query = setup.query
-    journeys = search(
-        setup.ctx.network,
-        access.offsets,
-        egress.offsets,
-        setup.day,
-        setup.time_s,
+    return search(
+        network,
+        access,
+        egress,
+        *when,
         arrive_by=query.arrive_by,
         window_s=query.window_min * 60,
         max_transfers=query.max_transfers,
         wheelchair=query.wheelchair,
-        bikes=bikes,
-        overlay=setup.overlay,
+        bikes=combination.bikes,
+        overlay=live,
     )
-    index = network_index(setup.ctx.network)
+
+
+def _transit(setup: _Setup, searches: _Searches) -> list[Itinerary]:
+    """Itineraries of each combination of access and egress through the transit search."""
+    network = setup.ctx.network
+    index = network_index(network)
     out = []
-    for journey in journeys:
-        notes = []
-        if access.mode == "bike" and not bikes:
-            notes.append(f"park the bike at {index.place(int(journey.access.stop)).name}")
-        out.append(transit_itinerary(setup.ctx, journey, access, egress, notes))
+    for combination in _combinations(setup.query, searches):
+        found = _search(network, (setup.day, setup.time_s), setup.overlay, setup.query, combination)
+        access, egress = combination.access, combination.egress
+        for journey in found:
+            notes = []
+            if access.mode == "bike" and not combination.bikes:
+                notes.append(f"park the bike at {index.place(int(journey.access.stop)).name}")
+            out.append(transit_itinerary(setup.ctx, journey, access, egress, notes))
     return out
 
 

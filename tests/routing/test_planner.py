@@ -12,7 +12,7 @@ from feeds.build import BuildReport
 from routing.access import UnknownStop
 from routing.network import Network
 from routing.plan import Itinerary, Plan
-from routing.planner import WHEELCHAIR_NOTE, plan
+from routing.planner import WHEELCHAIR_NOTE, journeys, plan, service_time
 from routing.query import Coordinate, Query, QueryMode, StopRef
 from routing.realtime import RealtimeOverlay
 from routing.streets import StreetGraph
@@ -171,3 +171,17 @@ def test_realtime_status(world: tuple[Network, StreetGraph]) -> None:
     assert plan(network, streets, overlay, off).realtime_status == "disabled"
     other = dataclasses.replace(overlay, network_version="another")
     assert plan(network, streets, other, query).realtime_status == "none"
+
+
+def test_journeys_are_the_plans_transit_part(world: tuple[Network, StreetGraph]) -> None:
+    network, streets = world
+    query = Query(ORIGIN, DESTINATION, at("07:55"), window_min=40)
+    found = journeys(network, streets, None, query)
+    planned = run(world, window_min=40).itineraries
+    day, _ = service_time(network, query.time)
+    origin = dt.datetime.combine(DAY, dt.time(0), tzinfo=at("00:00").tzinfo)
+    assert day == network.day_index(DAY)
+    assert sorted(origin + dt.timedelta(seconds=j.arrival_s) for j in found) == [
+        it.arrival for it in planned
+    ]
+    assert all(j.access.mode == "walk" and j.egress.mode == "walk" for j in found)
