@@ -70,6 +70,23 @@ class Settings(BaseSettings):
     )
     fetch_timeout_s: float = Field(default=120.0, gt=0)
     fetch_max_mb: float = Field(default=512.0, gt=0)
+    api_rate_per_min: float = Field(
+        default=600.0,
+        ge=0,
+        description="Requests a minute per API key (X-API-Key) or client IP; 0: no limit.",
+    )
+    api_rate_burst: int = Field(default=120, ge=1, description="Requests allowed in one burst.")
+    plan_threads: int = Field(
+        default=2, ge=1, le=64, description="Threads running the router (numba kernels, nogil)."
+    )
+    plan_queue: int = Field(
+        default=64,
+        ge=1,
+        description="Routing requests running or waiting; beyond it /plan answers 503.",
+    )
+    request_deadline_s: float = Field(
+        default=10.0, gt=0, description="Longest time a request may take before a 503."
+    )
     employers_dir: Path = Field(
         default=REPO_ROOT / "config" / "employers",
         description="Where employer files (`<id>.toml`) for the widget are read.",
