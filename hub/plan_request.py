@@ -50,6 +50,10 @@ class PlanRequest(BaseModel):
     max_walk_min: int | None = Field(None, ge=0, le=180)
     modes: list[Literal["walk", "bike", "transit"]] | None = Field(None, min_length=1)
     wheelchair: bool = False
+    realtime: bool = Field(True, description="use realtime delays and cancellations when known")
+    lang: str | None = Field(
+        None, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$", description="language of texts"
+    )
 
     @field_validator("origin", "destination", mode="before")
     @classmethod
@@ -121,6 +125,7 @@ def to_query(request: PlanRequest, defaults: Defaults) -> Query:
         else request.max_walk_min,
         modes=modes,
         wheelchair=request.wheelchair,
+        realtime=request.realtime,
         walk_speed_mps=defaults.walk_speed_mps,
     )
 
