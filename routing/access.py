@@ -21,6 +21,7 @@ from scipy.spatial import cKDTree
 
 from routing.geo import EARTH_RADIUS_M, haversine_m
 from routing.network import Network
+from routing.offset_pruning import Mask, useful
 from routing.query import AccessMode, Location, Offset, StopRef
 from routing.snap import EdgeSnap
 from routing.street_islands import snap_to_mainland, stop_nodes, unit_sphere
@@ -67,6 +68,7 @@ class StreetAccess:
     ``tree`` is the street search (None when the end did not snap onto the streets); with
     ``reverse`` it ran from the destination against the edges. ``straight`` stops are drawn
     as a straight line (``crow_fly`` ones flagged so, the others are network footpaths).
+    ``reached`` counts the stops reached before useless offsets were pruned.
     """
 
     end: Endpoint
@@ -78,6 +80,7 @@ class StreetAccess:
     snap: EdgeSnap | None
     straight: frozenset[int]
     crow_fly: frozenset[int]
+    reached: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,11 +125,15 @@ def street_access(
     max_s: float,
     *,
     reverse: bool = False,
+    usable: Mask | None = None,
+    prune: bool = True,
 ) -> StreetAccess:
-    """Offsets to every stop `end` reaches within `max_s` by `mode` (egress with `reverse`).
+    """Offsets to the stops `end` reaches within `max_s` by `mode` (egress with `reverse`).
 
     A stop named by the end itself is reached at once, with its station's stops and its
-    footpaths (walk only).
+    footpaths (walk only). Offsets that can never give a better journey are left out (see
+    `routing.offset_pruning`; `usable` marks the stops this query may board or alight at),
+    unless `prune` is False (every stop reached, e.g. to show what lies within a walk).
     """
     snap = _snap(streets, end, mode)
     tree = _search(network, streets, end, snap, (mode, speed_mps, max_s), reverse)
@@ -142,6 +149,10 @@ def street_access(
     if end.stop >= 0 and mode == "walk":
         parts.append((NAMED, _by_stop(network, end.stop, speed_mps, max_s)))
     stops, seconds, metres, how = _quickest(parts)
+    reached = int(stops.size)
+    if prune:
+        keep = useful(network, stops, seconds, egress=reverse, usable=usable)
+        stops, seconds, metres, how = stops[keep], seconds[keep], metres[keep], how[keep]
     # Offsets are made in bulk (a bike search may reach thousands of stops).
     whole_s = np.ceil(seconds - 1e-9).astype(np.int64).tolist()
     offsets = tuple(
@@ -149,7 +160,9 @@ def street_access(
     )
     straight = frozenset(stops[how != STREET].tolist())
     crow_fly = frozenset(stops[how == CROW].tolist())
-    return StreetAccess(end, mode, reverse, speed_mps, offsets, tree, snap, straight, crow_fly)
+    return StreetAccess(
+        end, mode, reverse, speed_mps, offsets, tree, snap, straight, crow_fly, reached
+    )
 
 
 def street_end(

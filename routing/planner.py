@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
+
 from routing.access import Endpoint, StreetAccess, resolve, street_access
 from routing.access import street_end as street_target
 from routing.direct import DirectPath, direct_path
@@ -21,8 +23,9 @@ from routing.itinerary_filters import MAX_ITINERARIES, select
 from routing.journey import Journey
 from routing.network import Network
 from routing.network_index import network_index
+from routing.offset_pruning import Mask
 from routing.plan import Itinerary, NoResultReason, Place, Plan, RealtimeStatus
-from routing.query import Query
+from routing.query import AccessMode, Query
 from routing.raptor import search
 from routing.realtime import RealtimeOverlay
 from routing.streets import StreetGraph
@@ -97,7 +100,9 @@ def plan(
     places = (_place(network, ends[0], "origin"), _place(network, ends[1], "destination"))
     ctx = LegContext.create(network, streets, live, day, places, query.walk_speed_mps)
     setup = _Setup(query, ctx, day, time_s, _near(live, day))
-    searches = _street_searches(network, streets, ends, query)
+    searches = _street_searches(
+        network, streets, ends, query, _usable(network, query, setup.overlay)
+    )
     candidates = [*_transit(setup, searches), *_direct(setup, searches)]
     itineraries = select(
         candidates, arrive_by=query.arrive_by, wheelchair=query.wheelchair, limit=_limit(query)
@@ -123,7 +128,8 @@ def journeys(
     destination = resolve(network, query.destination, "destination")
     when = service_time(network, query.time)
     live = _near(_realtime(network, overlay, query)[1], when[0])
-    searches = _street_searches(network, streets, (origin, destination), query)
+    usable = _usable(network, query, live)
+    searches = _street_searches(network, streets, (origin, destination), query, usable)
     return [
         journey
         for combination in _combinations(query, searches)
@@ -145,24 +151,34 @@ def service_time(network: Network, moment: dt.datetime) -> tuple[int, int]:
 
 
 def _street_searches(
-    network: Network, streets: StreetGraph | None, ends: tuple[Endpoint, Endpoint], query: Query
+    network: Network,
+    streets: StreetGraph | None,
+    ends: tuple[Endpoint, Endpoint],
+    query: Query,
+    usable: Mask | None,
 ) -> _Searches:
     transit = "transit" in query.modes
     walk_s = query.max_walk_min * 60 if transit else DIRECT_ONLY_MAX_S
     walk = query.walk_speed_mps
     origin, destination = ends
-    walk_from = street_access(network, streets, origin, "walk", walk, walk_s)
+
+    def reach(
+        end: Endpoint, mode: AccessMode, speed: float, max_s: float, back: bool
+    ) -> StreetAccess:
+        return street_access(network, streets, end, mode, speed, max_s, reverse=back, usable=usable)
+
+    walk_from = reach(origin, "walk", walk, walk_s, False)
     if transit:
-        walk_to = street_access(network, streets, destination, "walk", walk, walk_s, reverse=True)
+        walk_to = reach(destination, "walk", walk, walk_s, True)
     else:
         walk_to = street_target(streets, destination, "walk", walk)
     if "bike" not in query.modes:
         return _Searches(walk_from, walk_to, None, None, False)
     bike, bike_s = query.bike_speed_mps, query.max_bike_min * 60 if transit else DIRECT_ONLY_MAX_S
-    bike_from = street_access(network, streets, origin, "bike", bike, bike_s)
+    bike_from = reach(origin, "bike", bike, bike_s, False)
     on_board = transit and _carries_bikes(network)
     bike_to = (
-        street_access(network, streets, destination, "bike", bike, bike_s, reverse=True)
+        reach(destination, "bike", bike, bike_s, True)
         if on_board
         else street_target(streets, destination, "bike", bike)
     )
@@ -241,10 +257,10 @@ def _direct(setup: _Setup, searches: _Searches) -> list[Itinerary]:
 
 def _reason(network: Network, day: int, searches: _Searches, query: Query) -> NoResultReason:
     if "transit" in query.modes:
-        reach_from = searches.walk_from.offsets or (
-            searches.bike_from is not None and searches.bike_from.offsets
+        reach_from = searches.walk_from.reached or (
+            searches.bike_from is not None and searches.bike_from.reached
         )
-        if not reach_from or not searches.walk_to.offsets:
+        if not reach_from or not searches.walk_to.reached:
             return "outside_network"
         if not network.trips_active(day).any():
             return "no_service_that_day"
@@ -265,6 +281,17 @@ def _realtime(
 def _near(overlay: RealtimeOverlay | None, day: int) -> RealtimeOverlay | None:
     # The transit search reads an overlay of the query day or the days either side.
     return overlay if overlay is not None and abs(overlay.day - day) <= 1 else None
+
+
+def _usable(network: Network, query: Query, live: RealtimeOverlay | None) -> Mask | None:
+    """Stops this query may board or alight at (None: all of them)."""
+    usable = None
+    if query.wheelchair:
+        usable = np.asarray(network.stop_wheelchair) == 1
+    if live is not None:
+        open_now = ~np.asarray(live.closed_stops, dtype=np.bool_)
+        usable = open_now if usable is None else usable & open_now
+    return usable
 
 
 def _carries_bikes(network: Network) -> bool:

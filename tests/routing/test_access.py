@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from feeds.build import BuildReport
@@ -42,9 +43,18 @@ def offsets(access: StreetAccess, network: Network) -> dict[str, tuple[int, floa
     return {network.stop_ids[o.stop]: (o.duration_s, o.distance_m) for o in access.offsets}
 
 
-def walk_from(world: tuple[Network, StreetGraph], place: Coordinate | StopRef, max_s: float = 900):
+def walk_from(
+    world: tuple[Network, StreetGraph],
+    place: Coordinate | StopRef,
+    max_s: float = 900,
+    *,
+    prune: bool = False,
+    reverse: bool = False,
+) -> StreetAccess:
+    """Every stop reached on foot (unpruned unless asked)."""
     network, streets = world
-    return street_access(network, streets, resolve(network, place), "walk", WALK, max_s)
+    end = resolve(network, place)
+    return street_access(network, streets, end, "walk", WALK, max_s, prune=prune, reverse=reverse)
 
 
 def test_walk_access_follows_the_street_to_each_stop(world: tuple[Network, StreetGraph]) -> None:
@@ -192,3 +202,28 @@ def test_direct_path_is_crow_fly_off_the_streets(world: tuple[Network, StreetGra
     assert walk is not None and walk.crow_fly
     expected = m(-30.052, -51.2002, -30.051, -51.2002) * CROW_FLY_DETOUR
     assert walk.distance_m == pytest.approx(expected, abs=0.1)
+
+
+def test_offsets_that_cannot_help_are_pruned(world: tuple[Network, StreetGraph]) -> None:
+    network, _ = world
+    everything = walk_from(world, ORIGIN, 1000)
+    assert set(offsets(everything, network)) == {"tiny:S1", "tiny:S1B", "tiny:S2"}
+    access = walk_from(world, ORIGIN, 1000, prune=True)
+    # S2 comes after S1 on its only pattern and the bus gets there first: no use walking on.
+    # S1B has no trip at all.
+    assert set(offsets(access, network)) == {"tiny:S1"}
+    assert access.reached == 3
+    by_s2 = Coordinate(-30.0101, -51.2001)  # S2 is 20 m away; S1 and S3 about 1.1 km
+    assert {"tiny:S1", "tiny:S3"} <= set(offsets(walk_from(world, by_s2, 1000), network))
+    egress = walk_from(world, by_s2, 1000, prune=True, reverse=True)
+    # Mirrored: alighting at S1 is never better than riding on to S2. S3 stays (after S2).
+    assert set(offsets(egress, network)) == {"tiny:S2", "tiny:S3"}
+
+
+def test_pruning_keeps_stops_the_query_may_use(world: tuple[Network, StreetGraph]) -> None:
+    network, streets = world
+    end = resolve(network, Coordinate(-30.0101, -51.2001))
+    closed = np.ones(network.n_stops, dtype=np.bool_)
+    closed[network.get_stop("tiny:S2")] = False  # S2 may not be boarded: it dominates nothing
+    access = street_access(network, streets, end, "walk", WALK, 1000, usable=closed)
+    assert {"tiny:S1", "tiny:S3"} <= set(offsets(access, network))
