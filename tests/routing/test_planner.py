@@ -7,6 +7,8 @@ import datetime as dt
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from feeds.build import BuildReport
 from routing.access import UnknownStop
@@ -185,3 +187,37 @@ def test_journeys_are_the_plans_transit_part(world: tuple[Network, StreetGraph])
         it.arrival for it in planned
     ]
     assert all(j.access.mode == "walk" and j.egress.mode == "walk" for j in found)
+
+
+# Properties over random ends along Main street and random times of the morning.
+places = st.builds(Coordinate, st.floats(-30.021, -29.999), st.floats(-51.2003, -51.1999))
+minutes = st.integers(7 * 60, 9 * 60)
+
+
+def _at_minute(minute: int) -> dt.datetime:
+    return at("00:00") + dt.timedelta(minutes=minute)
+
+
+@settings(max_examples=30, deadline=None)
+@given(a=places, b=places, first=minutes, later=st.integers(0, 60))
+def test_leaving_later_never_arrives_earlier_anywhere(
+    tiny_world: BuildReport, a: Coordinate, b: Coordinate, first: int, later: int
+) -> None:
+    world = (tiny_world.network, tiny_world.streets)
+    early = run(world, origin=a, destination=b, time=_at_minute(first)).itineraries  # type: ignore[arg-type]
+    late = run(world, origin=a, destination=b, time=_at_minute(first + later)).itineraries  # type: ignore[arg-type]
+    if early and late:
+        assert min(it.arrival for it in early) <= min(it.arrival for it in late)
+
+
+@settings(max_examples=30, deadline=None)
+@given(a=places, b=places, minute=minutes)
+def test_arrive_by_round_trip(
+    tiny_world: BuildReport, a: Coordinate, b: Coordinate, minute: int
+) -> None:
+    world = (tiny_world.network, tiny_world.streets)
+    forward = run(world, origin=a, destination=b, time=_at_minute(minute)).itineraries  # type: ignore[arg-type]
+    for it in forward:
+        back = run(world, origin=a, destination=b, time=it.arrival, arrive_by=True).itineraries  # type: ignore[arg-type]
+        assert back and all(other.arrival <= it.arrival for other in back)
+        assert max(other.departure for other in back) >= it.departure
