@@ -1,10 +1,11 @@
 """Access and egress: the stops a query's ends reach on foot or by bike, as transit offsets.
 
-One bounded street search per end and mode reaches every stop at once through
-``StreetGraph.stop_node`` (numpy, no loop over stops). Stops outside the street extract, and
-ends that do not snap onto it, are reached in a straight line lengthened by a detour factor
-and flagged ``crow_fly``. Egress searches run from the destination *against* the edges (a
-transposed graph, cached per street graph), so one-way streets are honoured both ways.
+One bounded street search per end and mode reaches every stop at once through each stop's
+street node (`routing.street_islands.stop_nodes`; numpy, no loop over stops). Stops outside
+the street extract, and ends that do not snap onto it, are reached in a straight line
+lengthened by a detour factor and flagged ``crow_fly``. Egress searches run from the
+destination *against* the edges (a transposed graph, cached per street graph), so one-way
+streets are honoured both ways.
 """
 
 from __future__ import annotations
@@ -135,9 +136,9 @@ def street_access(
     `routing.offset_pruning`; `usable` marks the stops this query may board or alight at),
     unless `prune` is False (every stop reached, e.g. to show what lies within a walk).
     """
-    snap = _snap(streets, end, mode)
-    tree = _search(network, streets, end, snap, (mode, speed_mps, max_s), reverse)
     limits = (mode, speed_mps, max_s)
+    snap = _snap(streets, end, mode)
+    tree = _search(network, streets, end, snap, limits, reverse)
     if tree is None or streets is None:
         parts = [(CROW, _by_crow_fly(network, _all_stops(network), end, speed_mps, max_s))]
     else:
@@ -227,11 +228,11 @@ def _search(
     streets: StreetGraph | None,
     end: Endpoint,
     snap: EdgeSnap | None,
-    how: tuple[AccessMode, float, float],
+    limits: tuple[AccessMode, float, float],
     reverse: bool,
 ) -> StreetTree | None:
     """The bounded street search from the end (from its stop's node for a named stop)."""
-    mode, speed_mps, max_s = how
+    mode, speed_mps, max_s = limits
     if streets is None:
         return None
     if snap is not None:
@@ -253,10 +254,10 @@ def _by_street(
     network: Network,
     streets: StreetGraph,
     tree: StreetTree,
-    how: tuple[AccessMode, float, float],
+    limits: tuple[AccessMode, float, float],
 ) -> Reach:
     """Stops whose street node the search reached: (stops, seconds, metres)."""
-    mode, speed_mps, max_s = how
+    mode, speed_mps, max_s = limits
     links = _links(network, streets, mode)
     metres = tree.cost[links.nodes] * speed_mps + links.extra_m
     seconds = metres / speed_mps

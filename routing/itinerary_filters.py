@@ -111,12 +111,20 @@ def _criteria(it: Itinerary) -> tuple[float, ...]:
 
 
 def _pareto(itineraries: list[Itinerary]) -> list[Itinerary]:
+    """Drop transit itineraries another beats on every criterion.
+
+    Walking or cycling the whole way always stays: it answers another question.
+    """
     scores = [_criteria(it) for it in itineraries]
 
     def dominated(a: tuple[float, ...]) -> bool:
         return any(b != a and all(x <= y for x, y in zip(b, a, strict=True)) for b in scores)
 
-    return [it for it, score in zip(itineraries, scores, strict=True) if not dominated(score)]
+    return [
+        it
+        for it, score in zip(itineraries, scores, strict=True)
+        if not has_transit(it) or not dominated(score)
+    ]
 
 
 def _tags(itineraries: list[Itinerary], best: Key, wheelchair: bool) -> list[list[Tag]]:
