@@ -126,7 +126,8 @@ def load_network(args: argparse.Namespace, settings: Settings) -> Loaded:
     Raises:
         CommandError: when the folder holds no network.
     """
-    directory = args.network or settings.network_dir
+    # An explicit --region wins over HUB_NETWORK_DIR; --network over both.
+    directory = args.network or (None if args.region else settings.network_dir)
     region = None
     if directory is None:
         region = region_of(args, settings)
