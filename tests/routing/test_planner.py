@@ -134,7 +134,14 @@ def test_bike_modes(world: tuple[Network, StreetGraph]) -> None:
 
 def test_stop_to_stop(world: tuple[Network, StreetGraph]) -> None:
     found = run(world, origin=StopRef("tiny:S1"), destination=StopRef("tiny:S3"))
-    first = found.itineraries[0]
+    ride, walk = (
+        next(it for it in found.itineraries if trips(it)),
+        next(it for it in found.itineraries if not trips(it)),
+    )
+    # The 2.2 km between the stops can be walked within twice the walking limit, so the
+    # walk is offered beside the bus: it answers "what if I skip the bus?".
+    assert walk.tags == ["walk_only"] and walk.duration_s <= 2 * 15 * 60
+    first = ride
     assert [leg.mode for leg in first.legs] == ["bus"]
     assert first.legs[0].from_.id == "tiny:S1" and first.legs[0].to.id == "tiny:S3"
     assert first.departure == at("08:00") and first.arrival == at("08:10")
