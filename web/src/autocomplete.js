@@ -57,7 +57,8 @@ export function attachAutocomplete({ input, listbox, search, announce, t, onPick
     const kind = t(`kind_${item.kind}`);
     const detail = document.createElement('span');
     detail.className = 'hub-option__detail';
-    detail.textContent = [kind.startsWith('kind_') ? '' : kind, item.detail].filter(Boolean).join(' · ');
+    const parts = [kind.startsWith('kind_') ? '' : kind, item.detail];
+    detail.textContent = parts.filter(Boolean).join(' · ');
     li.append(detail);
     // mousedown would move the focus out of the input before the click lands.
     li.addEventListener('mousedown', (event) => event.preventDefault());

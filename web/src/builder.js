@@ -29,13 +29,18 @@ async function update() {
   $('iframe-snippet').value = snippet.iframe;
   preview(snippet.attributes);
   const url = new URL(location.href);
-  for (const [name, value] of query) url.searchParams.set(name === 'lang' ? 'widget_lang' : name, value);
+  for (const [name, value] of query) {
+    url.searchParams.set(name === 'lang' ? 'widget_lang' : name, value);
+  }
   history.replaceState(null, '', url);
 }
 
 // Another employer has other sites: reload the page to list them.
 $('employer').addEventListener('change', () => {
-  const query = new URLSearchParams({ employer: $('employer').value, lang: form.elements.lang.value });
+  const query = new URLSearchParams({
+    employer: $('employer').value,
+    lang: form.elements.lang.value,
+  });
   location.assign(`/widget/builder?${query}`);
 });
 for (const id of ['site', 'widget-lang', 'accent']) $(id).addEventListener('change', update);

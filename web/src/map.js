@@ -78,7 +78,8 @@ export async function createMap(element, config) {
           className: `hub-marker hub-marker--${name}`,
         }).addTo(layer);
       }
-      map.fitBounds(layer.getBounds(), { padding: [24, 24], maxZoom: 16 });
+      // No animation: the line is where it belongs at once (and in screenshots).
+      map.fitBounds(layer.getBounds(), { padding: [24, 24], maxZoom: 16, animate: false });
     },
     clear() {
       layer.clearLayers();

@@ -10,7 +10,9 @@ function suggestion(place) {
   const lon = Number(place.lon);
   // Stops and stations are planned from by id (feed:stop_id); the rest by position.
   const isStop = STOP_KINDS.has(place.kind) && typeof place.id === 'string';
-  const lines = (place.lines || []).map((line) => line.short_name || line.long_name).filter(Boolean);
+  const lines = (place.lines || [])
+    .map((line) => line.short_name || line.long_name)
+    .filter(Boolean);
   return {
     label: place.name || `${lat.toFixed(5)},${lon.toFixed(5)}`,
     detail: lines.slice(0, 8).join(' · '),
@@ -48,5 +50,6 @@ export function typedCoordinates(text) {
   if (!match) return null;
   const [lat, lon] = [Number(match[1]), Number(match[2])];
   if (Math.abs(lat) > 90 || Math.abs(lon) > 180) return null;
-  return { label: text.trim(), value: `${lat},${lon}`, lat, lon, kind: 'place', detail: '', lines: [] };
+  const label = text.trim();
+  return { label, value: `${lat},${lon}`, lat, lon, kind: 'place', detail: '', lines: [] };
 }

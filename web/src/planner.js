@@ -80,7 +80,9 @@ function fillFromQuery(query) {
   const modes = query.get('modes');
   if (modes) {
     const wanted = new Set(modes.split(','));
-    for (const box of form.querySelectorAll('input[name=mode]')) box.checked = wanted.has(box.value);
+    for (const box of form.querySelectorAll('input[name=mode]')) {
+      box.checked = wanted.has(box.value);
+    }
   }
   $('wheelchair').checked = ['1', 'true'].includes(query.get('wheelchair') || '');
   return Boolean(query.get('from') && query.get('to'));
@@ -115,7 +117,8 @@ async function plan(from, to, state) {
   try {
     lastPlan = await getJson(planUrl(config.api, params), { signal: searchController.signal });
     const labels = { origin: from.label, destination: to.label };
-    announce(renderPlan(list, lastPlan, { t, lang: config.lang, labels, onShow: show, id: 'plan' }));
+    const opts = { t, lang: config.lang, labels, onShow: show, id: 'plan' };
+    announce(renderPlan(list, lastPlan, opts));
     if (lastPlan.itineraries?.length) await show(0);
     else (await ensureMap())?.clear();
   } catch (error) {
