@@ -100,38 +100,34 @@ def _useful(
     stops: Any, seconds: Any, sp_ptr: Any, sp_pattern: Any, sp_pos: Any, ps_ptr: Any,
     cum: Any, flags: Any, ok: Any, forbidden: int, egress: bool,
 ) -> Any:  # fmt: skip
-    n = 0
-    for k in range(stops.size):
-        n += sp_ptr[stops[k] + 1] - sp_ptr[stops[k]]
-    key = np.empty(n, dtype=np.float64)
-    order_key = np.empty(n, dtype=np.int64)
-    owner = np.empty(n, dtype=np.int64)
-    pat = np.empty(n, dtype=np.int64)
-    blocked = np.zeros(n, dtype=np.bool_)
-    e = 0
+    # Each offset's key is written at its pattern positions, then each pattern touched is
+    # scanned once in travel order (backwards for egress) with a running minimum: no sort.
+    key = np.full(cum.size, np.inf)
+    owner = np.full(cum.size, -1, dtype=np.int64)
+    touched = np.zeros(ps_ptr.size - 1, dtype=np.bool_)
+    patterns = np.empty(ps_ptr.size - 1, dtype=np.int64)
+    n_patterns = 0
     for k in range(stops.size):
         s = stops[k]
         for x in range(sp_ptr[s], sp_ptr[s + 1]):
-            p, i = sp_pattern[x], sp_pos[x]
-            at = ps_ptr[p] + i
-            h = cum[at]
-            key[e] = seconds[k] + h if egress else seconds[k] - h
-            # Egress scans each pattern backwards: later positions come first.
-            order_key[e] = at if not egress else ps_ptr[p + 1] - 1 - i + ps_ptr[p]
-            owner[e] = k
-            pat[e] = p
-            blocked[e] = (flags[at] & forbidden) != 0 or not ok[s]
-            e += 1
+            p = sp_pattern[x]
+            at = ps_ptr[p] + sp_pos[x]
+            if (flags[at] & forbidden) != 0 or not ok[s]:
+                continue  # may not board (alight) here: neither useful nor dominating
+            key[at] = seconds[k] + cum[at] if egress else seconds[k] - cum[at]
+            owner[at] = k
+            if not touched[p]:
+                touched[p] = True
+                patterns[n_patterns] = p
+                n_patterns += 1
     keep = np.zeros(stops.size, dtype=np.bool_)
-    order = np.argsort(order_key, kind="mergesort")
-    best = np.inf
-    pattern = -1
-    for r in range(n):
-        x = order[r]
-        if pat[x] != pattern:
-            pattern, best = pat[x], np.inf
-        if not blocked[x]:
-            if key[x] < best:
-                keep[owner[x]] = True
-            best = min(best, key[x])
+    for r in range(n_patterns):
+        p = patterns[r]
+        best = np.inf
+        n = ps_ptr[p + 1] - ps_ptr[p]
+        for step in range(n):
+            at = ps_ptr[p] + (n - 1 - step if egress else step)
+            if owner[at] >= 0 and key[at] < best:
+                keep[owner[at]] = True
+                best = key[at]
     return keep
