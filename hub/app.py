@@ -1,4 +1,8 @@
-"""The aiohttp application: `/health`, `GET /api/v1/feeds`, and the loopback reload endpoint."""
+"""The aiohttp application: `/health`, the feeds, the loopback reload, the API and the web pages.
+
+The API's endpoints live in `hub.api` (`setup_api`), the pages and the widget in `hub.web`
+(`setup_web`); this module composes them around one `HubState`.
+"""
 
 from __future__ import annotations
 
@@ -7,34 +11,24 @@ import contextlib
 import ipaddress
 import signal
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
-from hub.clock import Clock, choose_clock
+from hub.api.setup import MIDDLEWARES, setup_api
+from hub.clock import choose_clock
 from hub.networks import region_inputs
-from hub.problems import ApiError, problem_middleware, reject_unknown_params
+from hub.problems import ApiError, reject_unknown_params
 from hub.regions import Region, load_region
 from hub.reload import DirectorySource, NetworkSource, RegionSource, Reloader
 from hub.settings import Settings
+from hub.state import STATE, HubState
 from hub.web.setup import setup_web
 from routing.network import FeedSummary
 
 MAX_BODY_BYTES = 64 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class HubState:
-    """What every handler may use; one per application."""
-
-    settings: Settings
-    region: Region | None
-    clock: Clock
-    reloader: Reloader
-
-
-STATE = web.AppKey("hub_state", HubState)
+# HubState and STATE live in hub.state (hub.api imports them); re-exported for hub.web.
+__all__ = ["STATE", "HubState", "create_app", "feed_json", "source_for"]
 
 
 def source_for(settings: Settings) -> tuple[NetworkSource, Region | None]:
@@ -77,13 +71,14 @@ def create_app(
         region = _region_of(settings)
     demo_now = region.spec.defaults.demo_now if region else None
     state = HubState(settings, region, choose_clock(settings.now, demo_now), Reloader(source))
-    app = web.Application(middlewares=[problem_middleware], client_max_size=MAX_BODY_BYTES)
+    app = web.Application(middlewares=list(MIDDLEWARES), client_max_size=MAX_BODY_BYTES)
     app[STATE] = state
     app.cleanup_ctx.append(_serving(state, handle_signals))
     app.router.add_get("/health", health)
     app.router.add_get("/api/v1/feeds", list_feeds)
     app.router.add_get("/api/v1/feeds/{feed_id}", get_feed)
     app.router.add_post("/admin/reload", admin_reload)
+    setup_api(app, settings)
     setup_web(app)
     return app
 
