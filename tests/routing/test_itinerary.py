@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from feeds.build import BuildReport
-from routing.access import resolve, street_access
+from routing.access import StreetAccess, resolve, street_access
 from routing.direct import direct_path
 from routing.emissions import G_PER_KM
 from routing.geo import haversine_m
@@ -34,13 +34,17 @@ def world(tiny_world: BuildReport) -> tuple[Network, StreetGraph]:
     return tiny_world.network, tiny_world.streets
 
 
-def ends(network: Network, streets: StreetGraph, a: Coordinate, b: Coordinate, max_s: float = 900):
+def ends(
+    network: Network, streets: StreetGraph, a: Coordinate, b: Coordinate, max_s: float = 900
+) -> tuple[StreetAccess, StreetAccess]:
     access = street_access(network, streets, resolve(network, a), "walk", 1.3, max_s)
     egress = street_access(network, streets, resolve(network, b), "walk", 1.3, max_s, reverse=True)
     return access, egress
 
 
-def context(network: Network, streets: StreetGraph, overlay: RealtimeOverlay | None = None):
+def context(
+    network: Network, streets: StreetGraph, overlay: RealtimeOverlay | None = None
+) -> LegContext:
     places = (Place(name="origin", lat=0, lon=0), Place(name="destination", lat=0, lon=0))
     return LegContext.create(network, streets, overlay, network.day_index(DAY), places, 1.3)
 
@@ -114,7 +118,8 @@ def test_ride_geometry_follows_the_shape(world: tuple[Network, StreetGraph]) -> 
     assert lats[0] == pytest.approx(-30.0, abs=0.0008) and lats[-1] == pytest.approx(
         -30.02, abs=0.0008
     )
-    along = float(np.sum(haversine_m(lats[:-1], -51.2001, lats[1:], -51.2001)))
+    lat = np.array(lats)
+    along = float(np.sum(haversine_m(lat[:-1], -51.2001, lat[1:], -51.2001)))
     assert ride.distance_m == pytest.approx(along, rel=1e-3)
 
 

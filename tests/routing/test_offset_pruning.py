@@ -4,21 +4,30 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pytest
 
 from routing.access import resolve, street_access
 from routing.network import Network
-from routing.query import AccessMode, Coordinate
+from routing.query import AccessMode, Coordinate, Offset
 from routing.raptor import search
 from routing.streets import StreetGraph
 
 pytestmark = pytest.mark.slow
 
 
-def answers(network: Network, access: list, egress: list, day: int, t: int, **kw: object) -> set:  # type: ignore[type-arg]
-    found = search(network, access, egress, day, t, **kw)  # type: ignore[arg-type]
+def answers(
+    network: Network,
+    access: Sequence[Offset],
+    egress: Sequence[Offset],
+    day: int,
+    t: int,
+    **kw: Any,
+) -> set[tuple[int, int, int]]:
+    found = search(network, access, egress, day, t, **kw)
     return {(j.departure_s, j.arrival_s, j.transfers) for j in found}
 
 
