@@ -93,6 +93,7 @@ class Settings(BaseSettings):
     )
     widget_secret: SecretStr | None = Field(
         default=None,
+        min_length=16,
         description=(
             "HMAC key of the widget tokens; unset: a random key kept in `cache_dir` "
             "(shared by the workers of one machine)."

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from hub.employers import EmployerError
 from hub.networks import BuildFailed
 from hub.regions import MissingInputs, Region, RegionError, load_region
 from hub.settings import Settings
@@ -27,6 +28,7 @@ EXPECTED_ERRORS: tuple[type[Exception], ...] = (
     MissingInputs,
     BuildFailed,
     NetworkFormatError,
+    EmployerError,
 )
 
 

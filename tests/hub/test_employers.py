@@ -3,6 +3,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import stat
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from hub.employers import (
     widget_secret,
 )
 from hub.settings import REPO_ROOT, Settings
+from tests.hub.conftest import build_tiny, tiny_feed
 
 SECRET = b"0123456789abcdef0123456789abcdef"
 
@@ -198,3 +201,26 @@ def test_secret_from_settings_or_kept_in_the_cache(tmp_path: Path) -> None:
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert os.listdir(tmp_path / "c2") == ["widget.secret"]  # no temporary left behind
     assert widget_secret(Settings(cache_dir=tmp_path / "c3")) != first
+
+
+def test_hub_serve_stops_on_a_bad_employer_file(tmp_path: Path, closed_port: int) -> None:
+    network = tmp_path / "net"
+    build_tiny({"tiny": tiny_feed(tmp_path / "tiny")}, network)
+    write(tmp_path / "emp", "shop", SHOP.replace("lon = -51.22\n", ""))
+    env = {
+        **os.environ,
+        "HUB_EMPLOYERS_DIR": str(tmp_path / "emp"),
+        "HUB_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    command = [sys.executable, "-m", "hub", "serve", "--network", str(network)]
+    result = subprocess.run(
+        [*command, "--port", str(closed_port)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "shop.toml: sites.0: Value error, give both lat and lon" in result.stderr
+    assert "Traceback" not in result.stderr
