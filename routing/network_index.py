@@ -54,9 +54,16 @@ def hex_color(text: str) -> str | None:
 
 @dataclass(eq=False)
 class NetworkIndex:
-    """The tables for one network; stop places are made on demand (most stops never show)."""
+    """The tables for one network; stop places are made on demand (most stops never show).
 
-    network: Network
+    It holds the network's arrays, never the `Network` itself: the cache is keyed weakly by
+    the network, and a value referring to its key would keep every reloaded network alive.
+    """
+
+    stop_ids: tuple[str, ...]
+    stop_names: tuple[str, ...]
+    stop_lat: F64
+    stop_lon: F64
     routes: tuple[Route, ...]
     route_modes: tuple[LegMode, ...]
     trip_local_ids: tuple[str, ...]
@@ -69,13 +76,12 @@ class NetworkIndex:
         """The place of a stop, without times."""
         found = self._places.get(stop)
         if found is None:
-            net = self.network
-            feed, local = split_id(net.stop_ids[stop])
+            feed, local = split_id(self.stop_ids[stop])
             found = Place(
-                name=net.stop_names[stop] or local,
-                lat=float(net.stop_lat[stop]),
-                lon=float(net.stop_lon[stop]),
-                id=net.stop_ids[stop],
+                name=self.stop_names[stop] or local,
+                lat=float(self.stop_lat[stop]),
+                lon=float(self.stop_lon[stop]),
+                id=self.stop_ids[stop],
                 stop_id=local,
                 feed=feed,
             )
@@ -88,7 +94,10 @@ def network_index(network: Network) -> NetworkIndex:
     found = _INDEX.get(network)
     if found is None:
         found = NetworkIndex(
-            network=network,
+            stop_ids=network.stop_ids,
+            stop_names=network.stop_names,
+            stop_lat=network.stop_lat,
+            stop_lon=network.stop_lon,
             routes=tuple(_route(network, r) for r in range(len(network.route_ids))),
             route_modes=tuple(leg_mode(int(t)) for t in network.route_type.tolist()),
             trip_local_ids=tuple(split_id(t)[1] for t in network.trip_ids),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
+import weakref
 
 import numpy as np
 import pytest
@@ -11,13 +13,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feeds.build import BuildReport
-from routing.access import UnknownStop
+from routing.access import Endpoint, UnknownStop, street_access
 from routing.network import Network
+from routing.network_index import network_index
+from routing.offset_pruning import useful
 from routing.plan import Itinerary, Plan
 from routing.planner import WHEELCHAIR_NOTE, journeys, plan, service_time
 from routing.query import Coordinate, Query, QueryMode, StopRef
 from routing.realtime import RealtimeOverlay
 from routing.streets import StreetGraph
+from tests.routing.tiny import tiny_network, trip
 from tests.routing.tiny_world import DAY, at
 
 ORIGIN = Coordinate(-29.999, -51.2001)
@@ -228,3 +233,14 @@ def test_arrive_by_round_trip(
         back = run(world, origin=a, destination=b, time=it.arrival, arrive_by=True).itineraries  # type: ignore[arg-type]
         assert back and all(other.arrival <= it.arrival for other in back)
         assert max(other.departure for other in back) >= it.departure
+
+
+def test_planner_caches_do_not_keep_a_network_alive() -> None:
+    network = tiny_network([trip("t1", "A 08:00, B 08:10, C 08:20")])
+    network_index(network).place(0)
+    street_access(network, None, Endpoint(0.0, 0.0), "walk", 1.3, 900)
+    useful(network, np.array([0, 1], np.int32), np.array([0.0, 60.0]), egress=False)
+    alive = weakref.ref(network)
+    del network
+    gc.collect()
+    assert alive() is None
