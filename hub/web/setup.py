@@ -7,6 +7,7 @@ import logging
 from aiohttp import web
 
 from hub.employers import WidgetTokens, load_employers, widget_secret
+from hub.state import STATE
 from hub.web.builder import builder_handler, snippet_handler
 from hub.web.pages import planner_page
 from hub.web.state import WEB, Assets, WebState
@@ -24,8 +25,6 @@ def setup_web(app: web.Application) -> None:
     Raises:
         hub.employers.EmployerError: for an employer file that cannot be used.
     """
-    from hub.app import STATE  # hub.app imports this module: take its key once it exists
-
     hub = app[STATE]
     employers = load_employers(hub.settings.employers_dir)
     assets = Assets.locate()

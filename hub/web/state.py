@@ -5,16 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from hub.employers import Employers, WidgetTokens
 from hub.settings import REPO_ROOT
-
-if TYPE_CHECKING:
-    from hub.app import HubState
+from hub.state import HubState
 
 WEB_ROOT = REPO_ROOT / "web"
 
