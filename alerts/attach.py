@@ -83,7 +83,7 @@ def leg_facts(leg: Leg, network: Network) -> LegFacts | None:
         return None
     route = network.find_route(leg.route.id)
     feed = leg.route.feed
-    stops = _with_stations(network, (leg.from_.id, leg.to.id))
+    stops = with_stations(network, (leg.from_.id, leg.to.id))
     return LegFacts(
         agencies=route_agencies(network, route) if route is not None else frozenset(),
         route_id=leg.route.id,
@@ -109,7 +109,8 @@ def route_agencies(network: Network, route: int) -> frozenset[str]:
     return frozenset({f"{feed.id}{SEPARATOR}{name}"}) if name in feed.agencies else frozenset()
 
 
-def _with_stations(network: Network, stop_ids: Iterable[str | None]) -> frozenset[str]:
+def with_stations(network: Network, stop_ids: Iterable[str | None]) -> frozenset[str]:
+    """The stops and the stations they belong to."""
     found: set[str] = set()
     for stop_id in stop_ids:
         if stop_id is None:

@@ -104,8 +104,12 @@ class SourcePoller:
             return self.interval_s
         return self.backoff.next_delay()
 
-    async def run(self, session: aiohttp.ClientSession | None, on_state: OnState) -> None:
-        """Poll until cancelled, handing each new state to `on_state`."""
+    async def run(
+        self, session: aiohttp.ClientSession | None, on_state: OnState, *, poll_first: bool = True
+    ) -> None:
+        """Poll until cancelled, handing each new state to `on_state` (`poll_first`: at once)."""
+        if not poll_first:
+            await asyncio.sleep(self.next_delay())
         while True:
             state = await self.poll(session)
             if state.last_error and state.last_error_at == state.last_attempt_at:
