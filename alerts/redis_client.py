@@ -1,0 +1,52 @@
+"""The Redis client the realtime stores share, and retrying a command across a reconnect.
+
+redis-py's own retries are off so that there is one place that retries: `with_retries`,
+with capped exponential backoff and jitter up to a deadline (as `RedisBus` does).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from alerts.backoff import Backoff
+
+T = TypeVar("T")
+RETRYABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+log = logging.getLogger(__name__)
+
+
+def connect(url: str, *, socket_timeout_s: float = 10.0) -> Redis:
+    """A client for `url` that fails fast on a dead server instead of retrying by itself."""
+    return Redis.from_url(
+        url,
+        socket_connect_timeout=2.0,
+        socket_timeout=socket_timeout_s,
+        retry=Retry(NoBackoff(), 0),
+    )
+
+
+async def with_retries(
+    what: str, command: Callable[[], Awaitable[T]], *, deadline_s: float = 30.0
+) -> T:
+    """Run `command` until it succeeds or `deadline_s` passes (then its last error is raised)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + deadline_s
+    backoff = Backoff(base_s=0.05, cap_s=2.0)
+    while True:
+        try:
+            return await command()
+        except RETRYABLE as error:
+            delay = backoff.next_delay()
+            if loop.time() + delay > deadline:
+                raise
+            log.warning("redis: %s failed (%s); retrying in %.2f s", what, error, delay)
+            await asyncio.sleep(delay)
