@@ -1,0 +1,119 @@
+"""Webhook deliveries: jobs read from the ``webhooks`` topic, POSTed with retries, at least once.
+
+Each job is retried with capped exponential backoff (and jitter) while it stays pending on the
+bus; it is acknowledged once a receiver answered 2xx, or moved to the ``webhooks-dead`` topic
+after `max_attempts`. A sender that dies leaves its jobs pending for another to reclaim. The
+``webhook-id`` is the job's message id, the same on every attempt, for receivers to dedupe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import aiohttp
+
+from alerts.backoff import Backoff
+from alerts.bus import Bus, BusClosed, Delivery, Message
+from alerts.dispatch import WEBHOOKS_TOPIC
+from alerts.webhooks import UnsafeUrl, check_url, post_webhook
+
+SEND_GROUP = "send"
+DEAD_TOPIC = "webhooks-dead"
+RECLAIM_IDLE_S = 120.0
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class WebhookSender:
+    """Sends webhook jobs (see the module docstring)."""
+
+    bus: Bus
+    session: aiohttp.ClientSession
+    now: Callable[[], float]
+    consumer: str
+    allow_private: bool = False
+    max_attempts: int = 8
+    retry_base_s: float = 1.0
+    retry_cap_s: float = 300.0
+    concurrency: int = 100
+    sent: int = 0
+    failed_attempts: int = 0
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+    async def run(self, *, block_s: float = 1.0) -> None:
+        """Read and send jobs until cancelled or the bus closes."""
+        await self.bus.subscribe(WEBHOOKS_TOPIC, SEND_GROUP)
+        backoff = Backoff(base_s=0.1, cap_s=10.0)
+        try:
+            while True:
+                try:
+                    await self._round(block_s)
+                    backoff.reset()
+                except BusClosed:
+                    return
+                except Exception:
+                    log.exception("webhook round failed; retrying")
+                    await asyncio.sleep(backoff.next_delay())
+        finally:
+            for task in self._tasks:
+                task.cancel()
+
+    async def _round(self, block_s: float) -> None:
+        room = self.concurrency - len(self._tasks)
+        if room <= 0:
+            await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
+            return
+        reclaimed = await self.bus.reclaim(
+            WEBHOOKS_TOPIC, SEND_GROUP, self.consumer, min_idle_s=RECLAIM_IDLE_S, count=room
+        )
+        fresh = await self.bus.consume(
+            WEBHOOKS_TOPIC, SEND_GROUP, self.consumer, count=room, block_s=block_s
+        )
+        for delivery in [*reclaimed, *fresh]:
+            task = asyncio.get_running_loop().create_task(self._send(delivery))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _send(self, delivery: Delivery) -> None:
+        try:
+            job = json.loads(delivery.message.body)
+            url, secret, body = job["url"], job["secret"], job["body"].encode()
+        except (ValueError, KeyError, TypeError, AttributeError):
+            await self._give_up(delivery, "undecodable job")
+            return
+        backoff = Backoff(base_s=self.retry_base_s, cap_s=self.retry_cap_s)
+        for _ in range(self.max_attempts):
+            error = await self._attempt(url, secret, delivery.message.id, body)
+            if error is None:
+                self.sent += 1
+                await self.bus.ack(WEBHOOKS_TOPIC, SEND_GROUP, [delivery.entry_id])
+                return
+            self.failed_attempts += 1
+            log.info("webhook %s failed (%s)", delivery.message.id, error)
+            if error.startswith("unsafe"):
+                break
+            await asyncio.sleep(backoff.next_delay())
+        await self._give_up(delivery, "attempts exhausted")
+
+    async def _attempt(self, url: str, secret: str, message_id: str, body: bytes) -> str | None:
+        try:
+            await check_url(url, allow_private=self.allow_private)
+        except UnsafeUrl as error:
+            return f"unsafe: {error}"
+        result = await post_webhook(
+            self.session, url, secret, message_id, body, timestamp=int(self.now())
+        )
+        if result.delivered:
+            return None
+        return result.error or f"HTTP {result.status}"
+
+    async def _give_up(self, delivery: Delivery, reason: str) -> None:
+        log.warning("webhook %s dead-lettered: %s", delivery.message.id, reason)
+        with contextlib.suppress(BusClosed):
+            await self.bus.publish(DEAD_TOPIC, Message(delivery.message.body, delivery.message.id))
+            await self.bus.ack(WEBHOOKS_TOPIC, SEND_GROUP, [delivery.entry_id])

@@ -1,0 +1,209 @@
+"""Alerts fanned out to subscriptions: logged once, webhooks signed, retried, dead-lettered."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from redis.asyncio import Redis
+
+from alerts.bus import Message
+from alerts.delivery import DEAD_TOPIC, WebhookSender
+from alerts.dispatch import ALERTS_TOPIC, Dispatcher, alert_message
+from alerts.event_log import MemoryEventLog
+from alerts.memory_bus import MemoryBus
+from alerts.models import ActivePeriod, InformedEntity, ServiceAlert, TranslatedText
+from alerts.subscription_store import (
+    MemorySubscriptionStore,
+    RedisSubscriptionStore,
+    SubscriptionStore,
+)
+from alerts.subscriptions import (
+    Subscription,
+    SubscriptionSpec,
+    Watch,
+    new_webhook_secret,
+    token_hash,
+)
+from tests.alerts.test_webhooks import verify
+
+Server = Callable[..., Awaitable[TestServer]]
+NOW = 1_700_000_000.0
+
+
+def alert(alert_id: str, **entity: Any) -> ServiceAlert:
+    return ServiceAlert(
+        id=alert_id,
+        feed_id="t",
+        entity_id=alert_id,
+        active_periods=(),
+        informed_entities=(InformedEntity(**entity),),
+        cause="STRIKE",
+        effect="REDUCED_SERVICE",
+        header=TranslatedText((("en", "Strike"), ("fr", "Grève"))),
+        description=TranslatedText(),
+        url=TranslatedText(),
+    )
+
+
+def subscription(
+    sub_id: str, *, webhook: str | None = None, expires_at: float = NOW + 3600, **watch: Any
+) -> Subscription:
+    spec = SubscriptionSpec(lines=["t:R1"], webhook_url=webhook, lang="fr")
+    return Subscription(
+        id=sub_id,
+        token_hash=token_hash("token"),
+        webhook_secret=new_webhook_secret(),
+        created_at=NOW,
+        expires_at=expires_at,
+        spec=spec,
+        watch=Watch(**{k: frozenset(v) for k, v in watch.items()}),
+    )
+
+
+async def test_an_alert_is_logged_once_for_each_subscription_it_concerns() -> None:
+    store, events, bus = MemorySubscriptionStore(), MemoryEventLog(), MemoryBus()
+    await store.put(subscription("line", routes={"t:R1"}))
+    await store.put(subscription("stop", stops={"t:A"}))
+    await store.put(subscription("agency", agencies={"t:AG"}))
+    await store.put(subscription("expired", routes={"t:R1"}, expires_at=NOW - 1))
+    dispatcher = Dispatcher(bus, store, events, lambda: NOW, "c1")
+    assert await dispatcher.handle(alert("a1", route_id="t:R1")) == 1
+    assert await dispatcher.handle(alert("a1", route_id="t:R1")) == 0  # re-ingested: nothing
+    assert await dispatcher.handle(alert("a2", stop_id="t:A", route_id="t:R9")) == 1
+    assert await dispatcher.handle(alert("a3", agency_id="t:AG")) == 1
+    assert await dispatcher.handle(alert("a4", agency_id="t:AG", route_id="t:R7")) == 0
+    (event,) = await events.read_after("line", None)
+    body = json.loads(event.body)
+    assert body["alert"]["id"] == "a1" and body["alert"]["header"] == "Grève"
+    assert await events.read_after("expired", None) == []
+
+
+async def test_an_ended_alert_is_not_sent() -> None:
+    store, events = MemorySubscriptionStore(), MemoryEventLog()
+    await store.put(subscription("line", routes={"t:R1"}))
+    ended = alert("old", route_id="t:R1")
+    ended = ServiceAlert(
+        **{
+            **{f: getattr(ended, f) for f in ended.__slots__},
+            "active_periods": (ActivePeriod(0, 10),),
+        }
+    )  # type: ignore[arg-type]
+    assert await Dispatcher(MemoryBus(), store, events, lambda: NOW, "c").handle(ended) == 0
+
+
+@pytest.fixture
+async def receiver(aiohttp_server: Server) -> tuple[str, list[dict[str, Any]], dict[str, int]]:
+    received: list[dict[str, Any]] = []
+    failures = {"left": 0}
+
+    async def hook(request: web.Request) -> web.Response:
+        body = await request.read()
+        received.append({"headers": dict(request.headers), "body": body})
+        if failures["left"] > 0:
+            failures["left"] -= 1
+            return web.Response(status=503)
+        return web.Response(status=204)
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    server = await aiohttp_server(app)
+    return str(server.make_url("/hook")), received, failures
+
+
+async def test_webhooks_are_signed_and_retried_with_the_same_id(
+    receiver: tuple[str, list[dict[str, Any]], dict[str, int]],
+) -> None:
+    url, received, failures = receiver
+    failures["left"] = 2
+    store, events, bus = MemorySubscriptionStore(), MemoryEventLog(), MemoryBus()
+    sub = subscription("hooked", webhook=url, routes={"t:R1"})
+    await store.put(sub)
+    await Dispatcher(bus, store, events, lambda: NOW, "c").handle(alert("a1", route_id="t:R1"))
+    async with aiohttp.ClientSession() as session:
+        sender = WebhookSender(
+            bus, session, time.time, "s", allow_private=True, retry_base_s=0.02, retry_cap_s=0.05
+        )
+        task = asyncio.create_task(sender.run(block_s=0.05))
+        for _ in range(200):
+            if sender.sent:
+                break
+            await asyncio.sleep(0.02)
+        task.cancel()
+    assert sender.sent == 1 and sender.failed_attempts == 2 and len(received) == 3
+    assert len({r["headers"]["webhook-id"] for r in received}) == 1
+    for r in received:
+        assert verify(sub.webhook_secret, r["headers"], r["body"])
+    assert json.loads(received[-1]["body"])["alert"]["id"] == "a1"
+
+
+async def test_a_webhook_to_a_private_address_is_dead_lettered_when_not_allowed(
+    receiver: tuple[str, list[dict[str, Any]], dict[str, int]],
+) -> None:
+    url, received, _ = receiver
+    bus = MemoryBus()
+    await bus.publish(
+        "webhooks",
+        Message(
+            json.dumps({"url": url, "secret": new_webhook_secret(), "body": "{}"}).encode(), "m1"
+        ),
+    )
+    async with aiohttp.ClientSession() as session:
+        sender = WebhookSender(bus, session, time.time, "s", retry_base_s=0.01)
+        task = asyncio.create_task(sender.run(block_s=0.05))
+        dead = await bus.consume(DEAD_TOPIC, "check", "c", block_s=2.0)
+        task.cancel()
+    assert received == [] and sender.sent == 0 and sender.failed_attempts == 1
+    assert [d.message.id for d in dead] == ["m1"]
+
+
+async def test_the_dispatcher_loop_reads_the_bus_and_acks() -> None:
+    store, events, bus = MemorySubscriptionStore(), MemoryEventLog(), MemoryBus()
+    await store.put(subscription("line", routes={"t:R1"}))
+    await bus.publish(ALERTS_TOPIC, alert_message(alert("a1", route_id="t:R1")))
+    await bus.publish(ALERTS_TOPIC, Message(b"not json", "junk"))
+    task = asyncio.create_task(Dispatcher(bus, store, events, lambda: NOW, "c").run(block_s=0.05))
+    for _ in range(100):
+        if await events.read_after("line", None):
+            break
+        await asyncio.sleep(0.02)
+    await asyncio.sleep(0.1)
+    task.cancel()
+    assert [e.key for e in await events.read_after("line", None)] == ["a1"]
+    assert await bus.reclaim(ALERTS_TOPIC, "dispatch", "x", min_idle_s=0) == []
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+async def store(request: pytest.FixtureRequest) -> AsyncIterator[SubscriptionStore]:
+    if request.param == "memory":
+        yield MemorySubscriptionStore()
+        return
+    redis = Redis.from_url("redis://127.0.0.1:6379/0")
+    prefix = f"test:{uuid.uuid4().hex}:"
+    yield RedisSubscriptionStore(redis, prefix)
+    keys = [key async for key in redis.scan_iter(f"{prefix}*")]
+    if keys:
+        await redis.delete(*keys)
+    await redis.aclose()
+
+
+async def test_subscription_store_contract(store: SubscriptionStore) -> None:
+    live, old = subscription("live", routes={"t:R1"}), subscription("old", expires_at=NOW - 1)
+    await store.put(live)
+    await store.put(old)
+    assert await store.get("live", NOW) == live and await store.get("old", NOW) is None
+    assert [s.id for s in await store.list_active(NOW)] == ["live"]
+    renewed = live.model_copy(update={"expires_at": NOW + 7200})
+    await store.put(renewed)
+    assert (await store.list_active(NOW))[0].expires_at == NOW + 7200
+    assert await store.purge_expired(NOW) == ["old"]
+    assert await store.delete("live") and not await store.delete("live")
+    assert await store.list_active(NOW) == []
