@@ -106,7 +106,11 @@ export function attachAutocomplete({ input, listbox, search, announce, t, onPick
       }
       return found;
     } catch (error) {
-      if (error.name !== 'AbortError') announce(t('network_error'));
+      if (error.name === 'AbortError') return [];
+      // A text the places API refuses (say, only punctuation) simply matches nothing.
+      if (error.status === 0) announce(t('network_error'));
+      items = [];
+      close();
       return [];
     }
   }

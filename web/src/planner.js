@@ -141,7 +141,7 @@ async function submit(event) {
     return;
   }
   if (state.modes.length === 0) {
-    announce(t('error', { detail: t('modes') }));
+    announce(t('pick_mode'));
     return;
   }
   const query = shareQuery(from, to, state);
