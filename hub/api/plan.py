@@ -71,6 +71,8 @@ async def plan_handler(request: web.Request) -> web.Response:
 def _fields(params: Params) -> dict[str, Any]:
     """Query parameters as `parse_request` takes them (``modes`` a list, flags booleans)."""
     fields: dict[str, Any] = dict(params.values)
+    if "depart" in fields and "arrive" in fields:
+        raise invalid_param("arrive", "give either depart or arrive, not both")
     if "modes" in fields:
         fields["modes"] = [m.strip() for m in fields["modes"].split(",")]
     for name in FLAGS:
