@@ -134,6 +134,12 @@ label = "Hospital do Teste, main entrance"
 lat = -30.030426
 lon = -51.222396
 shift_start = 15:00:00
+
+[[sites]]
+id = "farrapos"
+label = "Hospital do Teste, Farrapos clinic"
+stop = "trensurb:FR"
+shift_start = 16:00:00
 """
 
 

@@ -66,3 +66,17 @@ def test_widget_is_refused_on_another_origin(
     expect(refusal).to_contain_text(page_server.other_origin)
     assert page.locator("hub-planner").get_by_role("combobox").count() == 0
     shot(page, "widget-refused")
+
+
+def test_builder_updates_the_snippet_and_the_live_preview(page: Any, hub: HubThread) -> None:
+    page.goto(f"{hub.url}/widget/builder?lang=en")
+    preview = page.locator("#preview hub-planner")
+    heading = "Your commute to Hospital do Teste, main entrance"
+    expect(preview.get_by_role("heading", name=heading)).to_be_visible()
+    page.get_by_label("Site").select_option("farrapos")
+    other = "Your commute to Hospital do Teste, Farrapos clinic"
+    expect(preview.get_by_role("heading", name=other)).to_be_visible()
+    expect(page.locator("#script-snippet")).to_have_value(re.compile('destination="trensurb:FR"'))
+    expect(preview.locator("input[type=datetime-local]")).to_have_value("2019-05-14T16:00")
+    assert "site=farrapos" in page.url
+    shot(page, "builder")
