@@ -134,3 +134,11 @@ def test_usage_errors_exit_1(
     assert "invalid 'from'" in capsys.readouterr().err
     missing = tmp_path / "missing.jsonl"
     assert main(["plan", "--network", str(network_dir), "--batch", str(missing)]) == 1
+
+
+def test_without_a_time_it_departs_now(
+    network_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("HUB_NOW", "2019-05-14T10:55:00Z")  # 07:55 in Porto Alegre
+    body = plan_json(capsys, "--network", str(network_dir), FROM, TO)
+    assert body["itineraries"][0]["legs"][1]["trip_id"] == "T1"
