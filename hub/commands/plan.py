@@ -109,7 +109,10 @@ def run_batch(loaded: Loaded, lines: Iterable[str]) -> Iterator[dict[str, Any]]:
         try:
             data = _json_object(line)
             request_id = data.get("id")
-            result = _plan_one(loaded, parse_request(data))
+            request = parse_request(data)
+            if request.depart is None and request.arrive is None:
+                raise RequestError("depart", "a batch line needs 'depart' or 'arrive'")
+            result = _plan_one(loaded, request)
             elapsed = time.perf_counter() - started
             body = result.model_dump(by_alias=True, mode="json")
             yield _record(request_id, body, None, elapsed)

@@ -91,18 +91,19 @@ def test_batch_answers_every_line_in_order(
         {"id": 6, "from": [-29.999, -51.2001], "to": "tiny:S3", "arrive": "2019-05-14T08:45",
          "window_min": 60, "max_walk_min": 10, "modes": ["walk", "transit"], "wheelchair": False},
         {"id": "g", "from": "tiny:S1", "to": "tiny:S3", "depart": at, "modes": ["car"]},
+        {"id": "h", "from": "tiny:S1", "to": "tiny:S3"},
     ]  # fmt: skip
     batch = tmp_path / "queries.jsonl"
     text = [line if isinstance(line, str) else json.dumps(line) for line in lines]
     batch.write_text("\n".join(text[:2] + [""] + text[2:]) + "\n")
     assert main(["plan", "--network", str(network_dir), "--batch", str(batch)]) == 0
     out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [o["id"] for o in out] == ["a", None, "c", "d", "e", 6, "g"]
+    assert [o["id"] for o in out] == ["a", None, "c", "d", "e", 6, "g", "h"]
     assert out[0]["error"] is None and out[0]["itineraries"] == out[0]["plan"]["itineraries"]
     assert out[0]["itineraries"][0]["legs"][1]["trip_id"] == "T1"
     assert all(o["elapsed_ms"] > 0 for o in out)
     named = {o["id"]: o["error"]["invalid_params"][0]["name"] for o in out if o["error"]}
-    assert named == {None: "line", "c": "to", "d": "to", "e": "from", "g": "modes"}
+    assert named == {None: "line", "c": "to", "d": "to", "e": "from", "g": "modes", "h": "depart"}
     assert out[1]["error"]["status"] == 400 and out[1]["error"]["line"] == 2
     assert all(o["plan"] is None and o["itineraries"] == [] for o in out if o["error"])
     assert [it["legs"][-1]["trip_id"] for it in out[5]["itineraries"]] == ["T1", "T2"]
