@@ -59,12 +59,13 @@ class Dispatcher:
     consumer: str
     alternative: Alternative | None = None
 
-    async def handle(self, alert: ServiceAlert) -> int:
-        """Log the alert for the subscriptions it concerns; the number of new events."""
+    async def handle(self, alert: ServiceAlert, only: Sequence[Subscription] | None = None) -> int:
+        """Log the alert for the subscriptions it concerns (or those of `only`); new events."""
         now = self.now()
         if over(alert, now):
             return 0
-        concerned = [s for s in await self.store.list_active(now) if s.watch.concerns(alert)]
+        candidates = await self.store.list_active(now) if only is None else only
+        concerned = [s for s in candidates if s.watch.concerns(alert)]
         seen = await self.events.seen_many([(s.id, alert.id) for s in concerned])
         fresh = [s for s, done in zip(concerned, seen, strict=True) if not done]
         appends = []
