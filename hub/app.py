@@ -19,6 +19,7 @@ from hub.api.setup import MIDDLEWARES, setup_api
 from hub.clock import choose_clock
 from hub.networks import region_inputs
 from hub.problems import ApiError, reject_unknown_params
+from hub.realtime import setup_realtime
 from hub.regions import Region, load_region
 from hub.reload import DirectorySource, NetworkSource, RegionSource, Reloader
 from hub.settings import Settings
@@ -80,6 +81,7 @@ def create_app(
     app.router.add_post("/admin/reload", admin_reload)
     setup_api(app, settings)
     setup_web(app)
+    setup_realtime(app)
     return app
 
 
