@@ -22,10 +22,11 @@ from hub.api.pool import POOL, Overloaded
 from hub.api.views import served
 from hub.plan_request import MAX_WINDOW_MIN, Defaults, RequestError, parse_request, to_query
 from hub.problems import invalid_param, problem
+from hub.realtime import REALTIME, plan_with_realtime
+from hub.realtime_service import RealtimeService
 from hub.reload import Served
 from hub.state import STATE
 from routing.access import UnknownStop
-from routing.planner import plan
 from routing.query import Coordinate, Location, Query
 
 PLAN_PARAMS = frozenset(
@@ -53,7 +54,10 @@ async def plan_handler(request: web.Request) -> web.Response:
     pool = request.app[POOL]
     deadline_s = request.app.get(DEADLINE_S, DEFAULT_DEADLINE_S)
     try:
-        body, elapsed_s = await pool.run(functools.partial(_plan_json, current, query), deadline_s)
+        body, elapsed_s = await pool.run(
+            functools.partial(_plan_json, request.app[REALTIME], current, query, checked.lang),
+            deadline_s,
+        )
     except Overloaded as error:
         request.app[METRICS].shed.inc((error.reason,))
         response = problem(503, error.detail)
@@ -111,8 +115,7 @@ def _check_location(current: Served, area: Area, location: Location, name: str) 
         raise invalid_param(name, f"no stop {location.stop_id!r} in the network")
 
 
-def _plan_json(current: Served, query: Query) -> bytes:
-    """Plan and serialise (in a router thread)."""
-    # Realtime: the overlay is wired by the realtime issue; without it plans are scheduled.
-    result = plan(current.network, current.streets, None, query)
+def _plan_json(service: RealtimeService, current: Served, query: Query, lang: str | None) -> bytes:
+    """Plan on the realtime snapshot, attach its alerts, and serialise (in a router thread)."""
+    result = plan_with_realtime(service, current, query, lang)
     return result.model_dump_json(by_alias=True).encode()

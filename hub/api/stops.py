@@ -20,6 +20,7 @@ from hub.api.params import Params
 from hub.api.views import lines, served, stop_ref
 from hub.plan_request import RequestError, parse_time
 from hub.problems import ApiError, invalid_param
+from hub.realtime import departures_overlay
 from hub.state import STATE
 from routing.network import TRANSFER_SAME_STATION, Network
 from routing.network_index import network_index, split_id
@@ -61,7 +62,9 @@ async def get_stop(request: web.Request) -> web.Response:
 async def get_departures(request: web.Request) -> web.Response:
     """The next departures from the stop and its station, soonest first."""
     params = Params.read(request, DEPARTURE_PARAMS)
-    network = served(request).network
+    current = served(request)
+    network = current.network
+    overlay, status = departures_overlay(request.app, current)
     stop = _stop(network, request.match_info["stop_id"])
     limit = params.integer("limit", 10, 1, MAX_DEPARTURES)
     at = _at(request, params, network)
@@ -70,7 +73,9 @@ async def get_departures(request: web.Request) -> web.Response:
     found: list[tuple[int, LiveDeparture]] = []
     for member in group:
         # Terminating trips are arrivals, not departures: ask for more, keep the others.
-        live = departures(network, None, member, day, seconds, horizon_s=HORIZON_S, limit=limit * 4)
+        live = departures(
+            network, overlay, member, day, seconds, horizon_s=HORIZON_S, limit=limit * 4
+        )
         found += [(member, d) for d in live if not d.last_stop]
     found.sort(key=lambda pair: (pair[1].departure_s, pair[1].trip))
     date = network.first_date + dt.timedelta(days=day)
@@ -78,7 +83,7 @@ async def get_departures(request: web.Request) -> web.Response:
         stop=stop_ref(network, stop),
         stops=[stop_ref(network, s) for s in group],
         at=at.astimezone(network.tz),
-        realtime_status="none",
+        realtime_status=status,
         departures=[_departure(network, date, s, d) for s, d in found[:limit]],
     )
     return _json(body.model_dump_json())

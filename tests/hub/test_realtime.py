@@ -179,3 +179,38 @@ async def _has(
     listed: Callable[[], Awaitable[set[str]]], alert_id: str, *, present: bool = True
 ) -> bool:
     return (alert_id in await listed()) is present
+
+
+async def test_plan_endpoint_applies_realtime_and_attaches_alerts(
+    bay: TestClient[Any, Any],
+) -> None:
+    service = bay.app[REALTIME]
+    query = delayed_query(service.reloader.served.network, service.snapshot.overlay)
+    assert isinstance(query.origin, StopRef) and isinstance(query.destination, StopRef)
+    params = {
+        "from": query.origin.stop_id,
+        "to": query.destination.stop_id,
+        "depart": query.time.isoformat(),
+        "lang": "en",
+    }
+    live = await (await bay.get("/api/v1/plan", params=params)).json()
+    assert live["realtime_status"] == "applied"
+    rides = [leg for it in live["itineraries"] for leg in it["legs"] if leg["transit"]]
+    assert any(leg["realtime"] and leg["delay_s"] > 0 for leg in rides)
+    assert all([a["id"] for a in it["alerts"]] == [BART_ALERT] for it in live["itineraries"])
+    off = await (await bay.get("/api/v1/plan", params={**params, "realtime": "false"})).json()
+    assert off["realtime_status"] == "disabled"
+    assert all(not it["alerts"] for it in off["itineraries"])
+
+
+async def test_departures_board_shows_delays(bay: TestClient[Any, Any]) -> None:
+    service = bay.app[REALTIME]
+    query = delayed_query(service.reloader.served.network, service.snapshot.overlay)
+    assert isinstance(query.origin, StopRef)
+    at = (query.time - dt.timedelta(minutes=5)).isoformat()
+    response = await bay.get(
+        f"/api/v1/stops/{query.origin.stop_id}/departures", params={"at": at, "limit": "30"}
+    )
+    body = await response.json()
+    assert response.status == 200 and body["realtime_status"] == "applied"
+    assert any(d["realtime"] and (d["delay_s"] or 0) > 0 for d in body["departures"])
