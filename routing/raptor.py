@@ -1,0 +1,199 @@
+"""The transit search: RAPTOR over the network's patterns, Pareto over (arrival, transfers).
+
+`search` answers depart-at and arrive-by queries, at one time or over a window (range RAPTOR),
+between access and egress offsets; see `routing.journey` for the result. Rules it follows:
+
+* Access offsets lead straight to a first boarding and the last ride ends at an egress
+  offset's stop: footpaths are only walked *between* two rides, one at most. The network's
+  footpaths are not transitively closed, so A -> B -> C on foot is only possible when the
+  network lists A -> C itself; a door-to-door caller finds nearby stops in its access search.
+* Changing vehicles at one stop needs its ``stop_min_transfer_s``; a footpath needs its own
+  ``transfer_s`` and nothing more. Footpaths from a stop to itself are ignored.
+* Trips of the service days before and after `day` are used, on the query day's clock
+  (-86,400 s and +86,400 s), so trips running past midnight and late searches work.
+* Pickup and drop-off types are honoured; `wheelchair` keeps stops and trips marked accessible
+  (unknown counts as not accessible); `bikes` keeps trips allowing bikes.
+* A `RealtimeOverlay` for one of those days replaces that day's times, drops its cancelled
+  trips and skipped stop times, and closes its closed stops to boarding and alighting.
+* A journey has at least one ride; a walk alone is the door-to-door planner's to offer.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+
+from routing.journey import Journey
+from routing.network import Network
+from routing.query import Offset
+from routing.raptor_frame import DayArrays, Frame, day_arrays, frame_for
+from routing.raptor_kernels import (
+    INF,
+    JOURNEY_FIELDS,
+    LEG_FIELDS,
+    NO_POS,
+    departure_times,
+    range_query,
+)  # fmt: skip
+from routing.raptor_paths import pareto, to_journeys
+from routing.realtime import RealtimeOverlay
+
+I32 = npt.NDArray[np.int32]
+U8 = npt.NDArray[np.uint8]
+
+
+class Workspace(NamedTuple):
+    """The search's mutable labels, allocated once per network, direction and thread."""
+
+    ride: npt.NDArray[np.int32]
+    ready: npt.NDArray[np.int32]
+    ride_parent: npt.NDArray[np.int32]
+    ready_parent: npt.NDArray[np.int32]
+    best_ride: I32
+    best_ready: I32
+    access: I32
+    egress: I32
+    marked: U8
+    ride_marked: U8
+    stop_list: I32
+    ride_list: I32
+    pattern_first: I32
+    pattern_list: I32
+    target: I32
+    target_stop: I32
+    improved: U8
+    counts: npt.NDArray[np.int64]
+
+
+def new_workspace(n_stops: int, n_patterns: int, rounds: int) -> Workspace:
+    """Labels for `rounds` rounds (round 0 is the access) over `n_stops` stops."""
+
+    def full(shape: int | tuple[int, ...], value: int, dtype: type = np.int32) -> npt.NDArray:  # type: ignore[type-arg]
+        return np.full(shape, value, dtype=dtype)
+
+    s, p, r = n_stops, n_patterns, rounds
+    return Workspace(
+        ride=full((r, s), INF), ready=full((r, s), INF), ride_parent=full((r, s, 4), -1),
+        ready_parent=full((r, s), -1), best_ride=full(s, INF), best_ready=full(s, INF),
+        access=full(s, INF), egress=full(s, INF), marked=full(s, 0, np.uint8),
+        ride_marked=full(s, 0, np.uint8), stop_list=full(s, -1), ride_list=full(s, -1),
+        pattern_first=full(p, NO_POS), pattern_list=full(p, -1), target=full(r, INF),
+        target_stop=full(r, -1), improved=full(r, 0, np.uint8), counts=full(8, 0, np.int64),
+    )  # fmt: skip
+
+
+_local = threading.local()
+
+
+def _workspace(network: Network, frame: Frame, rounds: int) -> Workspace:
+    """This thread's workspace for `network` and `frame`'s direction (nogil kernels share none)."""
+    per_thread: weakref.WeakKeyDictionary[Network, dict[bool, Workspace]]
+    per_thread = getattr(_local, "workspaces", None) or weakref.WeakKeyDictionary()
+    _local.workspaces = per_thread
+    spaces = per_thread.setdefault(network, {})
+    ws = spaces.get(frame.reverse)
+    if ws is None or ws.target.size < rounds:
+        ws = new_workspace(frame.n_stops, frame.n_patterns, max(rounds, 8))
+        spaces[frame.reverse] = ws
+    return ws
+
+
+def search(
+    network: Network,
+    access: Sequence[Offset],
+    egress: Sequence[Offset],
+    day: int,
+    time_s: int,
+    *,
+    arrive_by: bool = False,
+    window_s: int = 0,
+    max_transfers: int = 6,
+    wheelchair: bool = False,
+    bikes: bool = False,
+    overlay: RealtimeOverlay | None = None,
+) -> list[Journey]:
+    """Pareto-optimal transit journeys from the access offsets to the egress offsets.
+
+    Args:
+        network: the timetable.
+        access: stops reachable from the origin, and how long reaching them takes.
+        egress: stops from which the destination is reached, and how long that takes.
+        day: the service day (`service_days` column) whose clock `time_s` counts on.
+        time_s: the earliest departure, or with `arrive_by` the latest arrival.
+        arrive_by: search backwards from `time_s` (latest departure).
+        window_s: also depart up to `window_s` later (arrive-by: arrive up to `window_s`
+            earlier), returning the Pareto journeys of every departure (range RAPTOR).
+        max_transfers: at most this many transfers (rides - 1).
+        wheelchair: only stops and trips marked accessible.
+        bikes: only trips allowing bikes on board.
+        overlay: realtime state for `day`, the day before or the day after.
+
+    Returns:
+        Journeys none of which is beaten by another in departure (later), arrival (earlier)
+        and transfers (fewer), sorted by departure then arrival.
+
+    Raises:
+        ValueError: on a negative window or transfer limit, or an overlay of another network.
+    """
+    if window_s < 0 or max_transfers < 0:
+        raise ValueError("window_s and max_transfers must not be negative")
+    frame = frame_for(network, arrive_by)
+    days = day_arrays(network, frame, day, wheelchair=wheelchair, bikes=bikes, overlay=overlay)
+    sources = _best_offsets(egress if arrive_by else access, days)
+    targets = _best_offsets(access if arrive_by else egress, days)
+    if not sources or not targets:
+        return []
+    start = -time_s if arrive_by else time_s
+    rows = _run(network, frame, days, sources, targets, start, window_s, max_transfers + 2)
+    return pareto(to_journeys(frame, network, day, rows, sources, targets))
+
+
+def _best_offsets(offsets: Sequence[Offset], days: DayArrays) -> dict[int, Offset]:
+    """The shortest offset to each usable stop."""
+    best: dict[int, Offset] = {}
+    for o in offsets:
+        s = int(o.stop)
+        if (
+            0 <= s < days.stop_ok.size
+            and days.stop_ok[s]
+            and (s not in best or o.duration_s < best[s].duration_s)
+        ):
+            best[s] = o
+    return best
+
+
+def _run(
+    network: Network,
+    frame: Frame,
+    days: DayArrays,
+    sources: dict[int, Offset],
+    targets: dict[int, Offset],
+    start: int,
+    window_s: int,
+    rounds: int,
+) -> tuple[I32, I32]:
+    """Run the kernels; the journey and leg rows they wrote."""
+    stops = np.fromiter(sources, dtype=np.int32, count=len(sources))
+    durations = np.array([o.duration_s for o in sources.values()], dtype=np.int32)
+    if window_s:
+        times = departure_times(frame.arrays, days, stops, durations, start, start + window_s)
+        times = times if times.size else np.array([start], dtype=np.int64)
+    else:
+        times = np.array([start], dtype=np.int64)
+    ws = _workspace(network, frame, rounds)
+    target_stops = np.fromiter(targets, dtype=np.int32, count=len(targets))
+    ws.access[stops] = durations
+    ws.egress[target_stops] = [o.duration_s for o in targets.values()]
+    head = np.empty((times.size * rounds, JOURNEY_FIELDS), dtype=np.int32)
+    legs = np.empty((times.size * rounds * 2 * rounds, LEG_FIELDS), dtype=np.int32)
+    try:
+        n = range_query(frame.arrays, days, ws, stops, times, rounds, head, legs)
+    finally:
+        ws.access[stops] = INF
+        ws.egress[target_stops] = INF
+    return head[:n], legs

@@ -1,0 +1,316 @@
+"""The timetable as the RAPTOR kernels read it: forward and reversed frames, and per-day masks.
+
+An arrive-by search is an earliest-arrival search on the *reversed* frame: patterns read
+backwards, trips in reverse order, times negated (a departure becomes minus an arrival), pickup
+and drop-off swapped, footpaths followed against their direction. One kernel serves both.
+
+Frames and day masks are derived once and cached outside the frozen `Network` (keyed weakly by
+it), so a query only looks them up. Every array handed to numba is a read-only view, so the
+kernels compile once whether the network was built in memory or memory-mapped from disk.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+
+from routing.network import NO_DROP_OFF, NO_PICKUP, Network
+from routing.raptor_kernels import INF
+from routing.realtime import RealtimeOverlay
+
+I32 = npt.NDArray[np.int32]
+U8 = npt.NDArray[np.uint8]
+Mask = npt.NDArray[np.bool_]
+DAY_CACHE_SIZE = 8
+
+
+class FrameArrays(NamedTuple):
+    """What the kernels read of the timetable, in one direction (see `routing.network`)."""
+
+    pattern_stop_ptr: I32
+    pattern_stops: I32
+    pattern_trip_ptr: I32
+    pattern_time_ptr: I32
+    arrival: I32
+    departure: I32
+    flags: U8
+    stop_pattern_ptr: I32
+    stop_patterns: I32
+    stop_pattern_pos: I32
+    transfer_ptr: I32
+    transfer_to: I32
+    transfer_s: I32
+    min_transfer_s: I32
+    pattern_min_dep: I32
+    pattern_max_dep: I32
+
+
+class DayArrays(NamedTuple):
+    """What the kernels read of one query: trips running in each day slot, usable stops, realtime.
+
+    ``next_active[slot * n + trip_ptr[p] + j]`` (``n`` trips in all patterns) is the first trip
+    index ``>= j`` of pattern ``p`` running in that slot, or the pattern's trip count.
+    ``regular[p]`` is 1 when pattern ``p``'s trips keep their order and share their pickup and
+    drop-off types at every position, in the timetable and in realtime: then the first trip
+    one can board is the best one, else the kernels try each trip. ``ov_*`` replace the times
+    of day slot ``ov_slot`` (-1: no overlay).
+    """
+
+    next_active: I32
+    stop_ok: U8
+    regular: U8
+    ov_slot: int
+    ov_arrival: I32
+    ov_departure: I32
+    ov_flags: U8
+
+
+@dataclass(frozen=True, eq=False)
+class Frame:
+    """One direction of the timetable, and how its indices map back to the network's."""
+
+    reverse: bool
+    arrays: FrameArrays
+    regular: U8
+    transfer_edge: I32
+    trip_order: I32
+    time_order: I32
+    n_stops: int
+    n_patterns: int
+
+
+_frames: weakref.WeakKeyDictionary[Network, dict[bool, Frame]] = weakref.WeakKeyDictionary()
+_days: weakref.WeakKeyDictionary[Network, OrderedDict[tuple[object, ...], DayArrays]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def frame_for(network: Network, reverse: bool) -> Frame:
+    """The (cached) forward or reversed frame of `network`."""
+    frames = _frames.setdefault(network, {})
+    if reverse not in frames:
+        frames[reverse] = _reversed(network) if reverse else _forward(network)
+    return frames[reverse]
+
+
+def _ro(array: npt.ArrayLike) -> I32:
+    """A read-only, C-contiguous int32 view (a copy only when the dtype or layout differs)."""
+    view = np.ascontiguousarray(np.asarray(array, dtype=np.int32)).view()
+    view.flags.writeable = False
+    return view
+
+
+def _ro8(array: npt.ArrayLike) -> U8:
+    """`_ro` for uint8 arrays (flags, masks)."""
+    view = np.ascontiguousarray(np.asarray(array, dtype=np.uint8)).view()
+    view.flags.writeable = False
+    return view
+
+
+def _arrays(flags: npt.ArrayLike, **fields: npt.ArrayLike) -> FrameArrays:
+    lo, hi = pattern_bounds(_ro(fields["pattern_time_ptr"]), _ro(fields["departure"]))
+    typed = {k: _ro(v) for k, v in fields.items()}
+    return FrameArrays(flags=_ro8(flags), **typed, pattern_min_dep=_ro(lo), pattern_max_dep=_ro(hi))
+
+
+def _forward(net: Network) -> Frame:
+    arrays = _arrays(
+        pattern_stop_ptr=net.pattern_stop_ptr, pattern_stops=net.pattern_stops,
+        pattern_trip_ptr=net.pattern_trip_ptr, pattern_time_ptr=net.pattern_time_ptr,
+        arrival=net.arrival, departure=net.departure, flags=net.stop_time_flags,
+        stop_pattern_ptr=net.stop_pattern_ptr, stop_patterns=net.stop_patterns,
+        stop_pattern_pos=net.stop_pattern_pos, transfer_ptr=net.transfer_ptr,
+        transfer_to=net.transfer_to, transfer_s=net.transfer_s,
+        min_transfer_s=net.stop_min_transfer_s,
+    )  # fmt: skip
+    n_trips, n_times = net.pattern_trips.size, net.arrival.size
+    return Frame(
+        False, arrays, _regular(arrays), np.arange(net.transfer_to.size, dtype=np.int32),
+        np.arange(n_trips, dtype=np.int32), np.arange(n_times, dtype=np.int32),
+        net.n_stops, int(net.pattern_route.size),
+    )  # fmt: skip
+
+
+def _regular(fa: FrameArrays) -> U8:
+    ptr = (fa.pattern_time_ptr, fa.pattern_trip_ptr)
+    return _ro8(regular_patterns(*ptr, fa.arrival, fa.departure, fa.flags))
+
+
+def segment_reversal(ptr: I32) -> I32:
+    """Index map reversing each segment ``[ptr[i], ptr[i + 1])`` of a CSR array in place."""
+    ptr = np.asarray(ptr, dtype=np.int64)
+    seg = np.repeat(np.arange(ptr.size - 1), np.diff(ptr))
+    return (ptr[seg] + ptr[seg + 1] - 1 - np.arange(ptr[-1])).astype(np.int32)
+
+
+def swap_pickup_drop_off(flags: U8) -> U8:
+    """Flags read backwards: no pickup becomes no drop-off and the reverse."""
+    flags = np.asarray(flags, dtype=np.uint8)
+    keep = flags & ~np.uint8(NO_PICKUP | NO_DROP_OFF)
+    swapped = np.where(flags & NO_PICKUP, NO_DROP_OFF, 0) | np.where(
+        flags & NO_DROP_OFF, NO_PICKUP, 0
+    )
+    return (keep | swapped).astype(np.uint8)
+
+
+def _reversed(net: Network) -> Frame:
+    times = segment_reversal(net.pattern_time_ptr)
+    trips = segment_reversal(net.pattern_trip_ptr)
+    n_pos = np.diff(net.pattern_stop_ptr)
+    # Footpaths against their direction: CSR over destination stops.
+    edge = np.argsort(net.transfer_to, kind="stable").astype(np.int32)
+    origin = np.repeat(np.arange(net.n_stops, dtype=np.int32), np.diff(net.transfer_ptr))
+    counts = np.bincount(net.transfer_to, minlength=net.n_stops)
+    arrays = _arrays(
+        pattern_stop_ptr=net.pattern_stop_ptr,
+        pattern_stops=np.asarray(net.pattern_stops)[segment_reversal(net.pattern_stop_ptr)],
+        pattern_trip_ptr=net.pattern_trip_ptr, pattern_time_ptr=net.pattern_time_ptr,
+        arrival=-np.asarray(net.departure)[times], departure=-np.asarray(net.arrival)[times],
+        flags=swap_pickup_drop_off(np.asarray(net.stop_time_flags)[times]),
+        stop_pattern_ptr=net.stop_pattern_ptr, stop_patterns=net.stop_patterns,
+        stop_pattern_pos=n_pos[net.stop_patterns] - 1 - np.asarray(net.stop_pattern_pos),
+        transfer_ptr=np.concatenate([[0], np.cumsum(counts)]),
+        transfer_to=origin[edge], transfer_s=np.asarray(net.transfer_s)[edge],
+        min_transfer_s=net.stop_min_transfer_s,
+    )  # fmt: skip
+    n_patterns = int(net.pattern_route.size)
+    return Frame(True, arrays, _regular(arrays), edge, trips, times, net.n_stops, n_patterns)
+
+
+def day_arrays(
+    network: Network,
+    frame: Frame,
+    day: int,
+    *,
+    wheelchair: bool,
+    bikes: bool,
+    overlay: RealtimeOverlay | None,
+) -> DayArrays:
+    """The (cached) per-query arrays: which trips run in each day slot, usable stops, realtime.
+
+    Raises:
+        ValueError: when `overlay` was built for another version of the network.
+    """
+    if overlay is not None and overlay.network_version != network.version:
+        raise ValueError(
+            f"realtime overlay is for network {overlay.network_version!r}, not {network.version!r}"
+        )
+    if overlay is not None and not -1 <= overlay.day - day <= 1:
+        overlay = None
+    key = (frame.reverse, day, wheelchair, bikes, id(overlay))
+    cache = _days.setdefault(network, OrderedDict())
+    hit = cache.get(key)
+    if hit is None:
+        hit = _day_arrays(network, frame, day, wheelchair, bikes, overlay)
+        cache[key] = hit
+        while len(cache) > DAY_CACHE_SIZE:
+            cache.popitem(last=False)
+    cache.move_to_end(key)
+    return hit
+
+
+def _day_arrays(
+    net: Network,
+    frame: Frame,
+    day: int,
+    wheelchair: bool,
+    bikes: bool,
+    overlay: RealtimeOverlay | None,
+) -> DayArrays:
+    trip_ok = np.ones(len(net.trip_ids), dtype=np.bool_)
+    if wheelchair:
+        trip_ok &= np.asarray(net.trip_wheelchair) == 1
+    if bikes:
+        trip_ok &= np.asarray(net.trip_bikes) == 1
+    masks = np.zeros((3, frame.trip_order.size), dtype=np.bool_)
+    for slot in range(3):
+        service_day = day + slot - 1
+        running = net.trips_active(service_day) & trip_ok
+        if overlay is not None and overlay.day == service_day:
+            running &= ~np.asarray(overlay.cancelled, dtype=np.bool_)
+        # Day slots run the other way in a reversed frame: its slot 0 is the next day.
+        frame_slot = 2 - slot if frame.reverse else slot
+        masks[frame_slot] = running[np.asarray(net.pattern_trips)][frame.trip_order]
+    stop_ok = np.ones(net.n_stops, dtype=np.bool_)
+    if wheelchair:
+        stop_ok &= np.asarray(net.stop_wheelchair) == 1
+    if overlay is not None:
+        stop_ok &= ~np.asarray(overlay.closed_stops, dtype=np.bool_)
+    fa = frame.arrays
+    ov_slot, ov_arrival, ov_departure, ov_flags = _overlay_arrays(net, frame, day, overlay)
+    regular = frame.regular
+    if ov_slot >= 0:
+        ptr = (fa.pattern_time_ptr, fa.pattern_trip_ptr)
+        regular = regular & regular_patterns(*ptr, ov_arrival, ov_departure, ov_flags)
+    return DayArrays(
+        _ro(next_active(masks, fa.pattern_trip_ptr).ravel()),
+        _ro8(stop_ok),
+        _ro8(regular),
+        ov_slot, ov_arrival, ov_departure, ov_flags,
+    )  # fmt: skip
+
+
+def next_active(masks: Mask, trip_ptr: I32) -> npt.NDArray[np.int32]:
+    """For each row of `masks` (over pattern trips), the first running trip at or after each."""
+    n = masks.shape[1]
+    ptr = np.asarray(trip_ptr, dtype=np.int64)
+    seg = np.repeat(np.arange(ptr.size - 1), np.diff(ptr))
+    start, end = ptr[seg], ptr[seg + 1]
+    index = np.where(masks, np.arange(n), n)
+    following = np.minimum.accumulate(index[:, ::-1], axis=1)[:, ::-1]
+    return (np.minimum(following, end) - start).astype(np.int32)
+
+
+def _overlay_arrays(
+    net: Network, frame: Frame, day: int, overlay: RealtimeOverlay | None
+) -> tuple[int, I32, I32, U8]:
+    fa = frame.arrays
+    if overlay is None:
+        return -1, fa.arrival, fa.departure, fa.flags
+    slot = overlay.day - day + 1
+    skipped = np.asarray(overlay.skipped, dtype=np.bool_)
+    flags = np.asarray(net.stop_time_flags) | np.where(skipped, NO_PICKUP | NO_DROP_OFF, 0)
+    arrival, departure = np.asarray(overlay.arrival), np.asarray(overlay.departure)
+    if frame.reverse:
+        order = frame.time_order
+        arrival, departure = -departure[order], -arrival[order]
+        flags = swap_pickup_drop_off(flags[order])
+        slot = 2 - slot
+    return slot, _ro(arrival), _ro(departure), _ro8(flags)
+
+
+@njit(cache=True, nogil=True)
+def pattern_bounds(time_ptr: I32, departure: I32) -> tuple[I32, I32]:
+    """Earliest and latest departure of each pattern over all its stop times."""
+    n_pat = time_ptr.size - 1
+    lo = np.full(n_pat, INF, dtype=np.int32)
+    hi = np.full(n_pat, -INF, dtype=np.int32)
+    for p in range(n_pat):
+        for x in range(time_ptr[p], time_ptr[p + 1]):
+            lo[p] = min(lo[p], departure[x])
+            hi[p] = max(hi[p], departure[x])
+    return lo, hi
+
+
+@njit(cache=True, nogil=True)
+def regular_patterns(time_ptr: I32, trip_ptr: I32, arrival: I32, departure: I32, flags: U8) -> U8:
+    """1 for each pattern whose trips keep their order and flags at every position, else 0."""
+    n_pat = time_ptr.size - 1
+    out = np.ones(n_pat, dtype=np.uint8)
+    for p in range(n_pat):
+        n = trip_ptr[p + 1] - trip_ptr[p]
+        for x in range(time_ptr[p], time_ptr[p + 1]):
+            if (x - time_ptr[p]) % n != 0 and (
+                departure[x] < departure[x - 1]
+                or arrival[x] < arrival[x - 1]
+                or flags[x] != flags[x - 1]
+            ):
+                out[p] = 0
+                break
+    return out

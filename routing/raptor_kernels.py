@@ -1,0 +1,450 @@
+"""Numba kernels of the transit search: RAPTOR rounds over patterns, and the journeys found.
+
+The kernels see one *frame* (`routing.raptor_frame.FrameArrays`): the forward timetable, or
+the reversed one in which an arrive-by search is an earliest-arrival search over negated
+times. A trip of day slot ``d`` (0, 1, 2: the query's day - 1, day, day + 1) runs at its
+stored times plus ``(d - 1) * 86400``; day slot ``dv.ov_slot`` reads the realtime times.
+
+Labels, as in nigiri's RAPTOR, are per round ``k`` (``k`` rides):
+
+* ``ride[k, s]``: earliest arrival at ``s`` aboard the ``k``-th vehicle (egress starts here);
+* ``ready[k, s]``: earliest time one may board at ``s`` after ``k`` rides: the ride's arrival
+  plus the stop's minimum transfer time, or the arrival of *one* footpath from a ride's
+  alighting stop (footpaths are not chained), or for ``k = 0`` the access offset.
+
+Round rows persist across the runs of a range query (latest departure first), while the
+per-run ``best_*`` arrays, reset each run, prune labels beaten with fewer rides. A label that
+cannot beat the best arrival at the target in its round is dropped (target pruning).
+
+Everything numba runs for a search lives in this one module on purpose: numba's on-disk cache
+of a function is invalidated only by edits to the function's own file, not its callees'.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+INF = 2_147_483_647
+DAY_S = 86_400
+NO_PICKUP = 1
+NO_DROP_OFF = 2
+ACCESS = -2
+SAME_STOP = -1
+NO_POS = 1 << 30
+# Leg rows written by `range_query`: what, where, when, and the frame's trip or footpath.
+KIND, FROM, TO, DEP, ARR, REF, TRIP, SLOT, BOARD, ALIGHT = range(10)
+LEG_FIELDS = 10
+RIDE, WALK = 0, 1
+# Journey rows.
+RIDES, J_DEP, J_ARR, J_ACCESS, J_EGRESS, LEG_START, LEG_COUNT = range(7)
+JOURNEY_FIELDS = 7
+
+Arrays = Any  # a NamedTuple of numpy arrays, typed by numba at the call
+jit = njit(cache=True, nogil=True)
+# Why the hot loops look the way they do: numba increments the reference count of every array
+# handed to a function (an atomic operation), and passing the ~40 arrays of the frame, day and
+# workspace tuples costs far more than a helper's own work. So the tuples are unpacked once per
+# round, and the helpers called per stop or per trip take a few arrays and are inlined.
+inline = njit(cache=True, nogil=True, inline="always")
+
+
+@intrinsic
+def borrowed(typingctx: Any, tup: Any) -> Any:
+    """`tup` (a tuple of arrays and scalars) with its arrays' memory-manager handles removed.
+
+    Numba counts references to every array handed to a function, atomically, and the search's
+    helpers take tuples of ~40 arrays per call, so the counting would cost more than the
+    search. The Python caller holds every array for the whole call and nothing here outlives
+    it: with no handle the counting is a no-op, which LLVM then removes.
+    """
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        value = args[0]
+        for i, ty in enumerate(tup.types):
+            if isinstance(ty, types.Array):
+                ary = context.make_array(ty)(context, builder, builder.extract_value(value, i))
+                ary.meminfo = cgutils.get_null_value(ary.meminfo.type)  # type: ignore[no-untyped-call]
+                value = builder.insert_value(value, ary._getvalue(), i)
+        return value
+
+    return tup(tup), codegen
+
+
+@inline
+def _at(base: Any, realtime: Any, slot: int, ov_slot: int, x: int) -> Any:
+    """Stop time `x` of day slot `slot`: from the realtime array in the overlay's slot."""
+    return realtime[x] if slot == ov_slot else base[x]
+
+
+@jit
+def _dep(fr: Arrays, dv: Arrays, slot: int, x: int) -> Any:
+    """Departure of stop time `x` in day slot `slot` (for code outside the hot loops)."""
+    return _at(fr.departure, dv.ov_departure, slot, dv.ov_slot, x)
+
+
+@jit
+def _arr(fr: Arrays, dv: Arrays, slot: int, x: int) -> Any:
+    """Arrival of stop time `x` in day slot `slot` (for code outside the hot loops)."""
+    return _at(fr.arrival, dv.ov_arrival, slot, dv.ov_slot, x)
+
+
+@inline
+def _first_trip(dep: Any, flags: Any, nxt: Any, trips: tuple[int, int, int, int], t: int) -> int:
+    """Index of the first trip of a pattern boardable at `t` (slot clock) before trip `hi`, or -1.
+
+    `trips` is (first index of the slot's running-trip map `nxt`, trip count, stop-time row,
+    `hi`). Trips are FIFO, so a binary search finds the first one leaving at or after `t`;
+    most calls end at the first test, the trip before `hi` having left already.
+    """
+    base, n, row, hi = trips
+    if hi == 0 or dep[row + hi - 1] < t:
+        return -1
+    lo = 0
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if dep[row + mid] < t:
+            lo = mid + 1
+        else:
+            hi = mid
+    j = nxt[base + lo]
+    while j < n and flags[row + j] & NO_PICKUP:
+        j = nxt[base + j + 1] if j + 1 < n else n
+    return j if j < trips[3] else -1
+
+
+@inline
+def _earliest_trip(
+    times: tuple[Any, Any, Any, Any], nxt: Any, trips: tuple[int, int, int],
+    bounds: tuple[int, int], ov_slot: int, t: int, best: tuple[int, int, int],
+) -> tuple[int, int, int]:  # fmt: skip
+    """The earliest trip boardable at `t` if it leaves before `best`, else `best`.
+
+    Trips are (trip index, day slot, frame departure). `times` is (departures, flags, realtime
+    departures, realtime flags); `trips` is (first pattern-trip slot, trip count, stop-time
+    row); `bounds` the pattern's earliest and latest departure; `nxt` the running-trip map of
+    all slots.
+    """
+    dep, flags, ov_dep, ov_flags = times
+    tbase, n, row = trips
+    lo_dep, hi_dep = bounds
+    n_trips = nxt.size // 3
+    best_j, best_slot, best_dep = best
+    for slot in range(3):
+        shift = (slot - 1) * DAY_S
+        # Only trips before the best one: in its own slot, those of lower index.
+        slot_trips = (slot * n_trips + tbase, n, row, best_j if slot == best_slot else n)
+        if slot == ov_slot:
+            j = _first_trip(ov_dep, ov_flags, nxt, slot_trips, t - shift)
+        # The pattern's bounds skip days with nothing to offer (realtime may move times).
+        elif t - shift <= hi_dep and lo_dep + shift < best_dep:
+            j = _first_trip(dep, flags, nxt, slot_trips, t - shift)
+        else:
+            j = -1
+        if j >= 0 and _at(dep, ov_dep, slot, ov_slot, row + j) + shift < best_dep:
+            best_j, best_slot = j, slot
+            best_dep = _at(dep, ov_dep, slot, ov_slot, row + j) + shift
+    return best_j, best_slot, best_dep
+
+
+@inline
+def _mark(marked: Any, listed: Any, counts: Any, which: int, s: int) -> None:
+    """Append stop `s` to list `which` (0: boarding, 1: transfers) unless it is there."""
+    if marked[s] == 0:
+        marked[s] = 1
+        listed[counts[which]] = s
+        counts[which] += 1
+
+
+@jit
+def _alight(ws: Arrays, k: int, s: int, a: int, parent: tuple[int, int, int, int]) -> None:
+    """Record arriving at `s` at `a` aboard in round `k` (the caller checked it improves)."""
+    ws.ride[k, s] = ws.best_ride[s] = a
+    p, code, bpos, i = parent
+    ws.ride_parent[k, s, 0], ws.ride_parent[k, s, 1] = p, code
+    ws.ride_parent[k, s, 2], ws.ride_parent[k, s, 3] = bpos, i
+    _mark(ws.ride_marked, ws.ride_list, ws.counts, 1, s)
+    if ws.egress[s] < INF and a + ws.egress[s] < ws.target[k]:
+        ws.target[k], ws.target_stop[k], ws.improved[k] = a + ws.egress[s], s, 1
+
+
+@jit
+def _scan_round(fr: Arrays, dv: Arrays, ws: Arrays, k: int, n_pat: int) -> None:  # noqa: C901
+    """Route scans of RAPTOR round `k` along the patterns collected from the marked stops.
+
+    One function on purpose (see the module's note on reference counts).
+    """
+    stops, stop_ptr, trip_ptr, time_ptr = (
+        fr.pattern_stops, fr.pattern_stop_ptr, fr.pattern_trip_ptr, fr.pattern_time_ptr
+    )  # fmt: skip
+    times, arrival = (fr.departure, fr.flags, dv.ov_departure, dv.ov_flags), fr.arrival
+    ov_arrival, ov_slot, nxt, stop_ok = dv.ov_arrival, dv.ov_slot, dv.next_active, dv.stop_ok
+    ride, best_ride, ready, target = ws.ride[k], ws.best_ride, ws.ready[k - 1], ws.target
+    parents, egress, marked, listed = ws.ride_parent[k], ws.egress, ws.ride_marked, ws.ride_list
+    for x in range(n_pat):
+        p = ws.pattern_list[x]
+        pos0, ws.pattern_first[p] = ws.pattern_first[p], NO_POS
+        if dv.regular[p] == 0:
+            _scan_each_trip(fr, dv, ws, k, p, pos0)
+            continue
+        n_pos, n = stop_ptr[p + 1] - stop_ptr[p], trip_ptr[p + 1] - trip_ptr[p]
+        bounds = (fr.pattern_min_dep[p], fr.pattern_max_dep[p])
+        cur, slot, shift, bpos, slack = -1, -1, 0, -1, -1
+        for i in range(pos0, n_pos):
+            s = stops[stop_ptr[p] + i]
+            if stop_ok[s] == 0:
+                continue
+            row = time_ptr[p] + i * n
+            if cur >= 0:
+                a = _at(arrival, ov_arrival, slot, ov_slot, row + cur) + shift
+                drop_off = _at(times[1], times[3], slot, ov_slot, row + cur) & NO_DROP_OFF == 0
+                if a < best_ride[s] and a < ride[s] and a < target[k] and drop_off:
+                    ride[s] = best_ride[s] = a
+                    parents[s, 0], parents[s, 1], parents[s, 2] = p, cur * 4 + slot, bpos
+                    parents[s, 3] = i
+                    _mark(marked, listed, ws.counts, 1, s)
+                    if egress[s] < INF and a + egress[s] < target[k]:
+                        target[k], ws.target_stop[k], ws.improved[k] = a + egress[s], s, 1
+            r = ready[s]
+            if i + 1 == n_pos or r >= target[k]:
+                continue
+            cur_dep = INF if cur < 0 else _at(times[0], times[2], slot, ov_slot, row + cur) + shift
+            if r <= cur_dep:
+                best = (cur, slot, cur_dep)
+                trips = (trip_ptr[p], n, row)
+                j, new_slot, d = _earliest_trip(times, nxt, trips, bounds, ov_slot, r, best)
+                if j != cur or new_slot != slot:
+                    cur, slot, shift, bpos, slack = j, new_slot, (new_slot - 1) * DAY_S, i, d - r
+                elif k == 1 and d - r > slack:
+                    # The same first trip, reached from an access stop where it waits less:
+                    # boarding here lets the journey leave later for the same arrival.
+                    bpos, slack = i, d - r
+
+
+@jit
+def _scan_each_trip(fr: Arrays, dv: Arrays, ws: Arrays, k: int, p: int, pos0: int) -> None:
+    """Route scan of a pattern whose trips overtake or differ in pickup and drop-off types.
+
+    The first trip one can board need not be the best there, so each trip is ridden in turn.
+    """
+    n_pos = fr.pattern_stop_ptr[p + 1] - fr.pattern_stop_ptr[p]
+    n = fr.pattern_trip_ptr[p + 1] - fr.pattern_trip_ptr[p]
+    n_all = dv.next_active.size // 3
+    for y in range(3 * n):
+        slot, j = divmod(y, n)
+        if dv.next_active[slot * n_all + fr.pattern_trip_ptr[p] + j] != j:
+            continue
+        shift, bpos = (slot - 1) * DAY_S, -1
+        for i in range(pos0, n_pos):
+            s = fr.pattern_stops[fr.pattern_stop_ptr[p] + i]
+            x = fr.pattern_time_ptr[p] + i * n + j
+            flags = _at(fr.flags, dv.ov_flags, slot, dv.ov_slot, x)
+            if dv.stop_ok[s] == 0:
+                continue
+            a = _at(fr.arrival, dv.ov_arrival, slot, dv.ov_slot, x) + shift
+            if (
+                bpos >= 0
+                and flags & NO_DROP_OFF == 0
+                and a < ws.best_ride[s]
+                and (a < ws.ride[k, s] and a < ws.target[k])
+            ):
+                _alight(ws, k, s, a, (p, j * 4 + slot, bpos, i))
+            d = _at(fr.departure, dv.ov_departure, slot, dv.ov_slot, x) + shift
+            if bpos < 0 and ws.ready[k - 1, s] <= d and flags & NO_PICKUP == 0:
+                bpos = i
+
+
+@jit
+def _transfers(fr: Arrays, dv: Arrays, ws: Arrays, k: int) -> None:
+    """From each stop reached aboard in round `k`: change there, or walk one footpath."""
+    ready, best, parents, stop_ok = ws.ready[k], ws.best_ready, ws.ready_parent[k], dv.stop_ok
+    ptr, to, walk_s, bound = fr.transfer_ptr, fr.transfer_to, fr.transfer_s, ws.target[k]
+    n_marked = ws.counts[0]
+    for x in range(ws.counts[1]):
+        s = ws.ride_list[x]
+        ws.ride_marked[s] = 0
+        a = ws.ride[k, s]
+        # Edge ptr[s] - 1 stands for changing at the stop itself.
+        for e in range(ptr[s] - 1, ptr[s + 1]):
+            u, r = (s, a + fr.min_transfer_s[s]) if e < ptr[s] else (to[e], a + walk_s[e])
+            if r < best[u] and r < ready[u] and r < bound and stop_ok[u] and (e < ptr[s] or u != s):
+                ready[u] = best[u] = r
+                parents[u] = SAME_STOP if e < ptr[s] else e
+                if ws.marked[u] == 0:
+                    ws.marked[u] = 1
+                    ws.stop_list[n_marked] = u
+                    n_marked += 1
+    ws.counts[0], ws.counts[1] = n_marked, 0
+
+
+@jit
+def _collect_patterns(fr: Arrays, ws: Arrays) -> int:
+    """Patterns serving a marked stop, each with its first marked position; clears the marks."""
+    n_pat = 0
+    for x in range(ws.counts[0]):
+        s = ws.stop_list[x]
+        ws.marked[s] = 0
+        for q in range(fr.stop_pattern_ptr[s], fr.stop_pattern_ptr[s + 1]):
+            p = fr.stop_patterns[q]
+            if ws.pattern_first[p] == NO_POS:
+                ws.pattern_list[n_pat] = p
+                n_pat += 1
+            ws.pattern_first[p] = min(ws.pattern_first[p], fr.stop_pattern_pos[q])
+    ws.counts[0] = 0
+    return n_pat
+
+
+@jit
+def _start(ws: Arrays, access_stops: Any, t: int) -> None:
+    """Round 0 of a run departing at `t`: every access stop, reached after its offset."""
+    ws.best_ride[:] = INF
+    ws.best_ready[:] = INF
+    ws.improved[:] = 0
+    for s in access_stops:
+        r = t + ws.access[s]
+        ws.best_ready[s] = r
+        if r < ws.ready[0, s]:
+            ws.ready[0, s] = r
+            ws.ready_parent[0, s] = ACCESS
+            if ws.marked[s] == 0:
+                ws.marked[s] = 1
+                ws.stop_list[ws.counts[0]] = s
+                ws.counts[0] += 1
+
+
+@jit
+def run(fr: Arrays, dv: Arrays, ws: Arrays, access_stops: Any, t: int, rounds: int) -> None:
+    """One RAPTOR run departing at frame time `t`, with up to `rounds - 1` rides."""
+    _start(ws, access_stops, t)
+    for k in range(1, rounds):
+        ws.target[k] = min(ws.target[k], ws.target[k - 1])
+        n_pat = _collect_patterns(fr, ws)
+        if n_pat == 0:
+            break
+        _scan_round(fr, dv, ws, k, n_pat)
+        _transfers(fr, dv, ws, k)
+    # Marks left by the last round would look fresh to the next run: clear them.
+    for x in range(ws.counts[0]):
+        ws.marked[ws.stop_list[x]] = 0
+    ws.counts[0] = 0
+
+
+@jit
+def _ride_leg(fr: Arrays, dv: Arrays, ws: Arrays, k: int, s: int, leg: Any) -> int:
+    """Write the ride of round `k` ending at `s` into `leg`; return its boarding stop."""
+    parent = ws.ride_parent[k, s]
+    p, j, slot, bpos, apos = parent[0], parent[1] >> 2, parent[1] & 3, parent[2], parent[3]
+    n = fr.pattern_trip_ptr[p + 1] - fr.pattern_trip_ptr[p]
+    base = fr.pattern_time_ptr[p] + j
+    b = fr.pattern_stops[fr.pattern_stop_ptr[p] + bpos]
+    shift = (slot - 1) * DAY_S
+    leg[KIND], leg[FROM], leg[TO], leg[REF], leg[TRIP], leg[SLOT] = RIDE, b, s, p, j, slot
+    leg[DEP] = _dep(fr, dv, slot, base + bpos * n) + shift
+    leg[ARR] = _arr(fr, dv, slot, base + apos * n) + shift
+    leg[BOARD], leg[ALIGHT] = bpos, apos
+    return int(b)
+
+
+@jit
+def _walk_leg(fr: Arrays, edge: int, to: int, leg: Any) -> int:
+    """Write footpath `edge` into `leg` (its times are set once the ride before it is known)."""
+    u = np.searchsorted(fr.transfer_ptr, edge, side="right") - 1
+    leg[KIND], leg[FROM], leg[TO], leg[REF] = WALK, u, to, edge
+    leg[DEP], leg[ARR] = 0, fr.transfer_s[edge]
+    leg[TRIP], leg[SLOT], leg[BOARD], leg[ALIGHT] = -1, -1, -1, -1
+    return int(u)
+
+
+@jit
+def _journey(fr: Arrays, dv: Arrays, ws: Arrays, k: int, legs: Any, start: int) -> tuple[int, int]:
+    """Legs of the round-`k` journey to the target, in order from `start`; (count, first stop)."""
+    m, s = 0, ws.target_stop[k]
+    while True:
+        b = _ride_leg(fr, dv, ws, k, s, legs[start + m])
+        m += 1
+        if m >= 2 and legs[start + m - 2, KIND] == WALK:
+            walk = legs[start + m - 2]
+            walk[DEP] = legs[start + m - 1, ARR]
+            walk[ARR] = walk[DEP] + walk[ARR]
+        parent = ws.ready_parent[k - 1, b]
+        if parent == ACCESS or k == 1:
+            break
+        k -= 1
+        s = b
+        if parent != SAME_STOP:
+            s = _walk_leg(fr, parent, b, legs[start + m])
+            m += 1
+    legs[start : start + m] = legs[start : start + m][::-1].copy()
+    return m, b
+
+
+@jit
+def _write_journeys(
+    fr: Arrays, dv: Arrays, ws: Arrays, rounds: int, head: Any, legs: Any, n_j: int, n_l: int
+) -> tuple[int, int]:
+    """Append the journeys of the rounds improved by the last run; return the new counts."""
+    for k in range(1, rounds):
+        if ws.improved[k] == 0:
+            continue
+        m, b = _journey(fr, dv, ws, k, legs, n_l)
+        last = legs[n_l + m - 1]
+        h = head[n_j]
+        h[RIDES], h[J_ACCESS], h[J_EGRESS] = k, b, last[TO]
+        h[J_DEP] = legs[n_l, DEP] - ws.access[b]
+        h[J_ARR] = last[ARR] + ws.egress[last[TO]]
+        h[LEG_START], h[LEG_COUNT] = n_l, m
+        n_j += 1
+        n_l += m
+    return n_j, n_l
+
+
+@jit
+def range_query(
+    fr: Arrays, dv: Arrays, ws: Arrays, access_stops: Any, run_times: Any, rounds: int,
+    head: Any, legs: Any,
+) -> int:  # fmt: skip
+    """Run RAPTOR at each of `run_times` (latest first), reusing round labels; journeys found.
+
+    The caller has filled ``ws.access`` and ``ws.egress`` for the offsets' stops.
+    """
+    fr, dv, ws = borrowed(fr), borrowed(dv), borrowed(ws)  # type: ignore[call-arg]
+    ws.ride[:rounds] = INF
+    ws.ready[:rounds] = INF
+    ws.target[:] = INF
+    n_j, n_l = 0, 0
+    for t in run_times:
+        run(fr, dv, ws, access_stops, t, rounds)
+        n_j, n_l = _write_journeys(fr, dv, ws, rounds, head, legs, n_j, n_l)
+    return n_j
+
+
+@jit
+def departure_times(fr: Arrays, dv: Arrays, stops: Any, durations: Any, lo: int, hi: int) -> Any:
+    """Distinct frame times in [lo, hi] at which leaving reaches a departing trip, latest first.
+
+    Leaving at ``τ`` means boarding some trip at access stop ``s`` at ``τ + duration``.
+    """
+    dep, flags, ov_dep, ov_flags, ov_slot = (
+        fr.departure, fr.flags, dv.ov_departure, dv.ov_flags, dv.ov_slot
+    )  # fmt: skip
+    n_trips = dv.next_active.size // 3
+    found = [np.int64(0) for _ in range(0)]
+    for x in range(stops.size):
+        s, dur = stops[x], durations[x]
+        for q in range(fr.stop_pattern_ptr[s], fr.stop_pattern_ptr[s + 1]):
+            p = fr.stop_patterns[q]
+            tbase = fr.pattern_trip_ptr[p]
+            n = fr.pattern_trip_ptr[p + 1] - tbase
+            row = fr.pattern_time_ptr[p] + fr.stop_pattern_pos[q] * n
+            for y in range(3 * n):
+                slot, j = divmod(y, n)
+                d = _at(dep, ov_dep, slot, ov_slot, row + j) + (slot - 1) * DAY_S - dur
+                running = dv.next_active[slot * n_trips + tbase + j] == j
+                pickup = _at(flags, ov_flags, slot, ov_slot, row + j) & NO_PICKUP == 0
+                if lo <= d <= hi and running and pickup:
+                    found.append(np.int64(d))
+    return np.unique(np.array(found, dtype=np.int64))[::-1].copy()
