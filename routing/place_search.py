@@ -12,8 +12,10 @@ better one are left out (a street's 60 stops of one name are shown once).
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import weakref
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -52,7 +54,10 @@ class PlaceMatch:
 
 @dataclass(frozen=True, eq=False)
 class PlaceIndex:
-    """The search structures of one gazetteer (derived, never saved)."""
+    """The search structures of one gazetteer (derived, never saved).
+
+    ``gazetteer`` is the searched one with its arrays as plain ndarrays over the same memory.
+    """
 
     gazetteer: Gazetteer
     vocabulary: FuzzyVocabulary
@@ -134,7 +139,8 @@ def nearest(
     return out
 
 
-def _build(gaz: Gazetteer) -> PlaceIndex:
+def _build(saved: Gazetteer) -> PlaceIndex:
+    gaz = _resident(saved)
     n = gaz.n_entries
     entry_tokens = [name_tokens(name) for name in gaz.names]
     vocabulary = sorted({w for words in entry_tokens for w in words})
@@ -166,6 +172,16 @@ def _build(gaz: Gazetteer) -> PlaceIndex:
         point_entry=point_entry,
         tree=tree,
     )
+
+
+def _resident(gaz: Gazetteer) -> Gazetteer:
+    """The gazetteer with plain arrays over the same memory (memmap indexing is slow)."""
+    arrays: dict[str, Any] = {
+        f.name: np.asarray(getattr(gaz, f.name))
+        for f in dataclasses.fields(gaz)
+        if isinstance(getattr(gaz, f.name), np.ndarray)
+    }
+    return dataclasses.replace(gaz, **arrays)
 
 
 def _word_scores(index: PlaceIndex, word: str, *, last: bool) -> F32:

@@ -42,6 +42,9 @@ INTEGERS = {"window_min": (0, MAX_WINDOW_MIN), "max_walk_min": (0, 180)}
 
 async def plan_handler(request: web.Request) -> web.Response:
     """Plan the query of the request's parameters."""
+    pool = request.app[POOL]
+    if pool.full:  # shed before any work: under overload every millisecond of the loop counts
+        return _shed(request, pool.overloaded())
     params = Params.read(request, PLAN_PARAMS)
     fields = _fields(params)
     current = served(request)
@@ -51,7 +54,6 @@ async def plan_handler(request: web.Request) -> web.Response:
     except RequestError as error:
         raise invalid_param(error.field, error.reason) from None
     _check(current, query)
-    pool = request.app[POOL]
     deadline_s = request.app.get(DEADLINE_S, DEFAULT_DEADLINE_S)
     try:
         body, elapsed_s = await pool.run(
@@ -59,16 +61,21 @@ async def plan_handler(request: web.Request) -> web.Response:
             deadline_s,
         )
     except Overloaded as error:
-        request.app[METRICS].shed.inc((error.reason,))
-        response = problem(503, error.detail)
-        response.headers["Retry-After"] = str(error.retry_after_s)
-        return response
+        return _shed(request, error)
     except UnknownStop as error:
         raise invalid_param("from" if error.role == "origin" else "to", str(error)) from None
     request.app[METRICS].routing.observe(elapsed_s)
     response = web.Response(body=body, content_type="application/json")
     if checked.lang:
         response.headers["Content-Language"] = checked.lang
+    return response
+
+
+def _shed(request: web.Request, error: Overloaded) -> web.Response:
+    """503 with Retry-After, counted by reason."""
+    request.app[METRICS].shed.inc((error.reason,))
+    response = problem(503, error.detail)
+    response.headers["Retry-After"] = str(error.retry_after_s)
     return response
 
 

@@ -48,6 +48,19 @@ class RoutingPool:
             self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="router")
         return self._executor
 
+    @property
+    def full(self) -> bool:
+        """True when one more plan would exceed the capacity."""
+        return self.depth >= self.capacity
+
+    def overloaded(self) -> Overloaded:
+        """The refusal of a plan while the pool is full."""
+        return Overloaded(
+            "queue_full",
+            f"the router is busy ({self.depth} plans in flight); retry shortly",
+            self.retry_after_s(),
+        )
+
     def retry_after_s(self) -> int:
         """Seconds until the plans in flight should be done (at least 1)."""
         return max(1, math.ceil(self.depth * self.mean_s / self.threads))
@@ -58,12 +71,8 @@ class RoutingPool:
         Raises:
             Overloaded: when `capacity` jobs are in flight, or after `timeout_s`.
         """
-        if self.depth >= self.capacity:
-            raise Overloaded(
-                "queue_full",
-                f"the router is busy ({self.depth} plans in flight); retry shortly",
-                self.retry_after_s(),
-            )
+        if self.full:
+            raise self.overloaded()
         self.depth += 1
         future = asyncio.get_running_loop().run_in_executor(self._pool(), _timed, job)
         future.add_done_callback(self._done)

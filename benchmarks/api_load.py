@@ -1,0 +1,279 @@
+"""Load benchmark of the API on loopback: /plan, /places, and /health while /plan is saturated.
+
+Usage: ``.venv/bin/python benchmarks/api_load.py [--seconds 60] [--concurrency 1,8,32,128]
+[--network DIR] [--threads N] [--queue N] [--workers N]``
+
+`hub serve` runs as its own process on a free loopback port (the region is built first
+when needed; ``--network`` serves a folder instead), with the demo clock and no rate limit.
+Each scenario runs `--seconds` at each concurrency with the seeded query set of
+`benchmarks/api_queries.py`; each client sends its next request as soon as the previous
+one is answered (after a 503 it waits as Retry-After asks, capped by `--backoff-s`).
+Reported: requests/s, p50/p99 latency of the accepted (2xx) answers,
+the share of 503 (shed) and of other errors. Targets (issue 4, 2-core machine): /plan
+>= 300 req/s per core with p99 <= 50 ms at concurrency 32; /places >= 2,000 req/s with p99
+<= 20 ms; /health p99 <= 20 ms while /plan is saturated; beyond capacity, 503 quickly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import aiohttp
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from benchmarks.api_queries import place_paths, plan_paths  # noqa: E402
+
+DEMO_NOW = "2019-05-14T14:00:00-03:00"
+
+
+@dataclass
+class Tally:
+    """What one scenario's clients saw."""
+
+    latencies_ok: list[float] = field(default_factory=list)
+    latencies_shed: list[float] = field(default_factory=list)
+    errors: int = 0
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the report."""
+
+    scenario: str
+    concurrency: int
+    requests: int
+    req_per_s: float
+    p50_ms: float
+    p99_ms: float
+    shed_rate: float
+    error_rate: float
+    shed_p99_ms: float
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def served(args: argparse.Namespace) -> Iterator[str]:
+    """`hub serve` in a subprocess; yields its base URL once /health answers."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "HUB_NOW": DEMO_NOW,
+        "HUB_API_RATE_PER_MIN": "0",
+        "HUB_RELOAD_CHECK_S": "0",
+        "HUB_LOG_LEVEL": "WARNING",
+        "HUB_PLAN_THREADS": str(args.threads),
+        "HUB_PLAN_QUEUE": str(args.queue),
+    }
+    target = ["--network", str(args.network)] if args.network else []
+    if args.workers > 1:
+        env.setdefault("HUB_REDIS_URL", "redis://127.0.0.1:6379/0")
+    command = [sys.executable, "-m", "hub", "serve", *target, "--port", str(port)]
+    command += ["--workers", str(args.workers)]
+    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(base, process)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+def _wait_for(base: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"hub serve exited with {process.returncode}")
+        with (
+            contextlib.suppress(OSError),
+            urllib.request.urlopen(f"{base}/health", timeout=2) as response,
+        ):
+            if response.status == 200:
+                return
+        time.sleep(0.5)
+    raise SystemExit("hub serve did not answer /health in time")
+
+
+async def _client(
+    session: aiohttp.ClientSession,
+    base: str,
+    paths: Sequence[str],
+    start: int,
+    stop_at: float,
+    tally: Tally,
+    backoff_s: float = 0.0,
+) -> None:
+    i = start
+    while time.perf_counter() < stop_at:
+        path = paths[i % len(paths)]
+        i += 1
+        began = time.perf_counter()
+        try:
+            async with session.get(base + path) as response:
+                await response.read()
+                status = response.status
+        except aiohttp.ClientError:
+            tally.errors += 1
+            continue
+        elapsed = time.perf_counter() - began
+        if 200 <= status < 300:
+            tally.latencies_ok.append(elapsed)
+        elif status == 503:
+            tally.latencies_shed.append(elapsed)
+            if backoff_s > 0:  # a well-behaved client waits as Retry-After asks (capped)
+                await asyncio.sleep(min(backoff_s, float(response.headers.get("Retry-After", 1))))
+        else:
+            tally.errors += 1
+
+
+async def _health_probe(
+    session: aiohttp.ClientSession, base: str, stop_at: float, tally: Tally
+) -> None:
+    """One /health request every 10 ms, on its own connection, while the load runs."""
+    while time.perf_counter() < stop_at:
+        began = time.perf_counter()
+        async with session.get(base + "/health") as response:
+            await response.read()
+            ok = response.status == 200
+        if ok:
+            tally.latencies_ok.append(time.perf_counter() - began)
+        else:
+            tally.errors += 1
+        await asyncio.sleep(0.01)
+
+
+async def run(
+    base: str,
+    paths: Sequence[str],
+    concurrency: int,
+    seconds: float,
+    health: bool = False,
+    backoff_s: float = 0.0,
+) -> tuple[Tally, Tally, float]:
+    """Load `paths` with `concurrency` clients for `seconds` (and probe /health if asked)."""
+    connector = aiohttp.TCPConnector(limit=concurrency + 2)
+    timeout = aiohttp.ClientTimeout(total=30)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        load, probe = Tally(), Tally()
+        began = time.perf_counter()
+        stop_at = began + seconds
+        step = max(1, len(paths) // max(concurrency, 1))
+        tasks = [
+            _client(session, base, paths, k * step, stop_at, load, backoff_s)
+            for k in range(concurrency)
+        ]
+        if health:
+            tasks.append(_health_probe(session, base, stop_at, probe))
+        await asyncio.gather(*tasks)
+        return load, probe, time.perf_counter() - began
+
+
+def row(scenario: str, concurrency: int, tally: Tally, elapsed: float) -> Row:
+    ok = np.asarray(tally.latencies_ok) * 1000
+    shed = np.asarray(tally.latencies_shed) * 1000
+    total = ok.size + shed.size + tally.errors
+    return Row(
+        scenario=scenario,
+        concurrency=concurrency,
+        requests=total,
+        req_per_s=round(ok.size / elapsed, 1),
+        p50_ms=round(float(np.percentile(ok, 50)), 2) if ok.size else float("nan"),
+        p99_ms=round(float(np.percentile(ok, 99)), 2) if ok.size else float("nan"),
+        shed_rate=round(shed.size / total, 4) if total else 0.0,
+        error_rate=round(tally.errors / total, 4) if total else 0.0,
+        shed_p99_ms=round(float(np.percentile(shed, 99)), 2) if shed.size else 0.0,
+    )
+
+
+def scenarios(
+    base: str, args: argparse.Namespace, plans: list[str], places: list[str]
+) -> list[Row]:
+    rows: list[Row] = []
+    asyncio.run(run(base, plans[:50], 4, 3.0))  # warm up: numba kernels, caches
+    for concurrency in args.concurrency:
+        load, _, elapsed = asyncio.run(
+            run(base, plans, concurrency, args.seconds, backoff_s=args.backoff_s)
+        )
+        rows.append(row("/plan", concurrency, load, elapsed))
+        _say(rows[-1])
+    for concurrency in args.concurrency:
+        load, _, elapsed = asyncio.run(run(base, places, concurrency, args.seconds))
+        rows.append(row("/places", concurrency, load, elapsed))
+        _say(rows[-1])
+    for concurrency in args.concurrency:
+        _, probe, elapsed = asyncio.run(
+            run(base, plans, concurrency, args.seconds, health=True, backoff_s=args.backoff_s)
+        )
+        rows.append(row("/health under /plan", concurrency, probe, elapsed))
+        _say(rows[-1])
+    return rows
+
+
+def _say(r: Row) -> None:
+    print(
+        f"{r.scenario:<22} c={r.concurrency:<4} {r.req_per_s:>8.1f} req/s  p50 {r.p50_ms:>7.2f} ms"
+        f"  p99 {r.p99_ms:>7.2f} ms  shed {r.shed_rate:>6.1%} (p99 {r.shed_p99_ms:.1f} ms)"
+        f"  errors {r.error_rate:.1%}  ({r.requests} requests)",
+        flush=True,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60.0, help="per scenario and level")
+    parser.add_argument(
+        "--concurrency", type=lambda s: [int(x) for x in s.split(",")], default=[1, 8, 32, 128]
+    )
+    parser.add_argument("--network", type=Path, help="serve this folder (default: the region)")
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 2, help="router threads")
+    parser.add_argument("--queue", type=int, default=8, help="plans in flight before 503")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="hub serve --workers (>1 uses Redis on loopback)"
+    )
+    parser.add_argument(
+        "--backoff-s",
+        type=float,
+        default=1.0,
+        help="after a 503, wait Retry-After capped at this (0: retry at once, a retry storm)",
+    )
+    parser.add_argument("--seed", type=int, default=20190514)
+    parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
+    args = parser.parse_args(argv)
+    with served(args) as base:
+        directory = args.network or Path(_served_directory(base))
+        plans = plan_paths(directory, args.queries, args.seed)
+        places = place_paths(directory, args.queries, args.seed)
+        rows = scenarios(base, args, plans, places)
+    if args.json:
+        args.json.write_text(json.dumps([asdict(r) for r in rows], indent=1))
+    return 0
+
+
+def _served_directory(base: str) -> str:
+    with urllib.request.urlopen(f"{base}/health", timeout=5) as response:
+        return str(json.load(response)["network"]["directory"])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
