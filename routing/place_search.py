@@ -133,7 +133,8 @@ def nearest(
     out: list[PlaceMatch] = []
     for i in ranked.tolist():
         d = float(best_distance[i])
-        out.append(PlaceMatch(int(best_entries[i]), 1.0 / (1.0 + d), d))
+        # The score of a reverse match is its closeness: 1 on the point, 0.5 at 1 m...
+        out.append(PlaceMatch(int(best_entries[i]), round(1.0 / (1.0 + d), 4), d))
         if len(out) == limit:
             break
     return out

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
 from aiohttp.test_utils import TestClient
 
 from tests.hub.api_app import Client, api_settings, assert_problem, client_for
+from tests.hub.conftest import build_tiny, tiny_feed
 
 MERCADO = (-30.0277, -51.2278)
 
@@ -111,3 +113,15 @@ async def test_bad_parameters_are_named(
     ]
     for path, param in cases:
         await assert_problem(await client.get(path), 400, param)
+
+
+async def test_a_network_saved_without_its_index_is_searched_by_its_stops(
+    aiohttp_client: Client, tmp_path: Path
+) -> None:
+    directory = tmp_path / "net"
+    build_tiny({"tiny": tiny_feed(tmp_path / "tiny")}, directory)
+    shutil.rmtree(directory / "places")  # as written by a hub older than the place index
+    client = await client_for(aiohttp_client, api_settings(directory, tmp_path / "cache"))
+    found = await places(client, q="secnod")
+    assert [(p["id"], p["kind"], p["name"]) for p in found] == [("tiny:S2", "stop", "Second")]
+    assert [line["id"] for line in found[0]["lines"]] == ["tiny:R1"]
