@@ -127,7 +127,8 @@ def search(
         time_s: the earliest departure, or with `arrive_by` the latest arrival.
         arrive_by: search backwards from `time_s` (latest departure).
         window_s: also depart up to `window_s` later (arrive-by: arrive up to `window_s`
-            earlier), returning the Pareto journeys of every departure (range RAPTOR).
+            earlier), returning the Pareto journeys of every departure time in the window
+            (range RAPTOR); those of its last instant may leave after it.
         max_transfers: at most this many transfers (rides - 1).
         wheelchair: only stops and trips marked accessible.
         bikes: only trips allowing bikes on board.
@@ -180,11 +181,11 @@ def _run(
     """Run the kernels; the journey and leg rows they wrote."""
     stops = np.fromiter(sources, dtype=np.int32, count=len(sources))
     durations = np.array([o.duration_s for o in sources.values()], dtype=np.int32)
+    # A run at the window's end answers for leaving between its last departure and its end.
+    times = np.array([start + window_s], dtype=np.int64)
     if window_s:
-        times = departure_times(frame.arrays, days, stops, durations, start, start + window_s)
-        times = times if times.size else np.array([start], dtype=np.int64)
-    else:
-        times = np.array([start], dtype=np.int64)
+        found = departure_times(frame.arrays, days, stops, durations, start, start + window_s - 1)
+        times = np.concatenate([times, found])
     ws = _workspace(network, frame, rounds)
     target_stops = np.fromiter(targets, dtype=np.int32, count=len(targets))
     ws.access[stops] = durations

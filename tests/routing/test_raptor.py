@@ -193,23 +193,39 @@ def test_arrive_by_pareto_over_departure_and_transfers() -> None:
     assert brief(found) == [("07:00", "08:00", 0), ("07:30", "07:55", 1)]
 
 
-def test_a_window_returns_the_journeys_of_each_departure() -> None:
+def test_a_window_returns_the_journeys_of_each_departure_time() -> None:
     net = tiny_network(
         [trip(f"t{m}", f"A 08:{m}, B 08:{int(m) + 20}") for m in ("00", "15", "30", "45")]
     )
-    found = plan(net, "A", "B", "07:55", window_s=45 * 60)
-    assert brief(found) == [("08:00", "08:20", 0), ("08:15", "08:35", 0), ("08:30", "08:50", 0)]
+    found = plan(net, "A", "B", "07:55", window_s=40 * 60)
+    # Leaving at the window's end, 08:35, one takes the 08:45.
+    assert brief(found) == [
+        ("08:00", "08:20", 0),
+        ("08:15", "08:35", 0),
+        ("08:30", "08:50", 0),
+        ("08:45", "09:05", 0),
+    ]
 
 
 def test_a_window_drops_journeys_beaten_by_a_later_departure() -> None:
-    net = tiny_network([trip("slow", "A 08:00, B 09:00"), trip("fast", "A 08:10, B 08:30")])
-    assert brief(plan(net, "A", "B", "07:55", window_s=3600)) == [("08:10", "08:30", 0)]
+    net = tiny_network(
+        [
+            trip("slow", "A 08:00, B 09:00"),
+            trip("fast", "A 08:10, B 08:30"),
+            trip("next", "A 08:20, B 08:40"),
+        ]
+    )
+    assert brief(plan(net, "A", "B", "07:55", window_s=20 * 60)) == [
+        ("08:10", "08:30", 0),
+        ("08:20", "08:40", 0),
+    ]
 
 
 def test_arrive_by_window_spans_arrival_times() -> None:
     net = tiny_network([trip(f"t{m}", f"A 08:{m}, B 08:{int(m) + 20}") for m in ("00", "15", "30")])
     found = plan(net, "A", "B", "08:50", arrive_by=True, window_s=20 * 60)
-    assert brief(found) == [("08:15", "08:35", 0), ("08:30", "08:50", 0)]
+    # Arriving by the window's start, 08:30, one takes the 08:00.
+    assert brief(found) == [("08:00", "08:20", 0), ("08:15", "08:35", 0), ("08:30", "08:50", 0)]
 
 
 def test_max_transfers_limits_the_rides() -> None:
