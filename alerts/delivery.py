@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 import aiohttp
 
 from alerts.backoff import Backoff
-from alerts.bus import Bus, BusClosed, Delivery, Message
+from alerts.bus import Bus, BusClosed, BusUnavailable, Delivery, Message
 from alerts.dispatch import WEBHOOKS_TOPIC
+from alerts.redis_client import RETRYABLE
 from alerts.webhooks import UnsafeUrl, check_url, post_webhook
 
 SEND_GROUP = "send"
@@ -56,6 +57,9 @@ class WebhookSender:
                     backoff.reset()
                 except BusClosed:
                     return
+                except (*RETRYABLE, BusUnavailable) as error:  # Redis away: jobs stay pending
+                    log.warning("webhook deliveries paused (%s); retrying", error)
+                    await asyncio.sleep(backoff.next_delay())
                 except Exception:
                     log.exception("webhook round failed; retrying")
                     await asyncio.sleep(backoff.next_delay())

@@ -21,10 +21,11 @@ from typing import Any
 
 from alerts.alert_codec import alert_from_dict, alert_to_dict, alert_view
 from alerts.backoff import Backoff
-from alerts.bus import Bus, BusClosed, Delivery, Message
+from alerts.bus import Bus, BusClosed, BusUnavailable, Delivery, Message
 from alerts.commute import affected_legs
 from alerts.event_log import Append, EventLog
 from alerts.models import ServiceAlert
+from alerts.redis_client import RETRYABLE
 from alerts.subscription_store import SubscriptionStore
 from alerts.subscriptions import Subscription
 
@@ -102,7 +103,10 @@ class Dispatcher:
                 backoff.reset()
             except BusClosed:
                 return
-            except Exception:  # Redis away, a store failing: the messages stay pending
+            except (*RETRYABLE, BusUnavailable) as error:  # Redis away: messages stay pending
+                log.warning("alert dispatch paused (%s); retrying", error)
+                await asyncio.sleep(backoff.next_delay())
+            except Exception:  # a store failing otherwise: the messages stay pending too
                 log.exception("alert dispatch failed; retrying")
                 await asyncio.sleep(backoff.next_delay())
 
