@@ -165,8 +165,13 @@ def hub(
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
+    """Headless Chromium, closed when the browser tests end.
+
+    Playwright's sync API keeps an event loop running in the main thread while it is open,
+    which would break every pytest-asyncio test collected after this package.
+    """
     if not CHROMIUM.exists():
         if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium")
