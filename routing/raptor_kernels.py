@@ -176,13 +176,15 @@ def _alight(ws: Arrays, k: int, s: int, a: int, parent: tuple[int, int, int, int
 def _scan_round(fr: Arrays, dv: Arrays, ws: Arrays, k: int, n_pat: int) -> None:  # noqa: C901
     """Route scans of RAPTOR round `k` along the patterns collected from the marked stops.
 
-    One function on purpose (see the module's note on reference counts).
+    One function on purpose (see the module's note on reference counts). The current trip is
+    read in the trip-major copies (contiguous along the scan), or in the realtime arrays.
     """
     stops, stop_ptr, trip_ptr, time_ptr = (
         fr.pattern_stops, fr.pattern_stop_ptr, fr.pattern_trip_ptr, fr.pattern_time_ptr
     )  # fmt: skip
-    times, arrival = (fr.departure, fr.flags, dv.ov_departure, dv.ov_flags), fr.arrival
-    ov_arrival, ov_slot, nxt, stop_ok = dv.ov_arrival, dv.ov_slot, dv.next_active, dv.stop_ok
+    times = (fr.departure, fr.flags, dv.ov_departure, dv.ov_flags)
+    ov_slot, nxt, stop_ok = dv.ov_slot, dv.next_active, dv.stop_ok
+    arr_by_trip, dep_by_trip = fr.arrival_by_trip, fr.departure_by_trip
     ride, best_ride, ready, target = ws.ride[k], ws.best_ride, ws.ready[k - 1], ws.target
     parents, egress, marked, listed = ws.ride_parent[k], ws.egress, ws.ride_marked, ws.ride_list
     for x in range(n_pat):
@@ -193,36 +195,40 @@ def _scan_round(fr: Arrays, dv: Arrays, ws: Arrays, k: int, n_pat: int) -> None:
             continue
         n_pos, n = stop_ptr[p + 1] - stop_ptr[p], trip_ptr[p + 1] - trip_ptr[p]
         bounds = (fr.pattern_min_dep[p], fr.pattern_max_dep[p])
-        cur, slot, shift, bpos, slack = -1, -1, 0, -1, -1
+        cur, slot, shift, bpos, slack, cur_dep = -1, -1, 0, -1, -1, INF
         for i in range(pos0, n_pos):
             s = stops[stop_ptr[p] + i]
             if stop_ok[s] == 0:
                 continue
-            row = time_ptr[p] + i * n
-            if cur >= 0:
-                a = _at(arrival, ov_arrival, slot, ov_slot, row + cur) + shift
-                drop_off = _at(times[1], times[3], slot, ov_slot, row + cur) & NO_DROP_OFF == 0
-                if a < best_ride[s] and a < ride[s] and a < target[k] and drop_off:
-                    ride[s] = best_ride[s] = a
-                    parents[s, 0], parents[s, 1], parents[s, 2] = p, cur * 4 + slot, bpos
-                    parents[s, 3] = i
-                    _mark(marked, listed, ws.counts, 1, s)
-                    if egress[s] < INF and a + egress[s] < target[k]:
-                        target[k], ws.target_stop[k], ws.improved[k] = a + egress[s], s, 1
+            row, along = time_ptr[p] + i * n, time_ptr[p] + cur * n_pos + i
+            a, drop_off = INF, False
+            if cur >= 0 and slot == ov_slot:
+                a, cur_dep = dv.ov_arrival[row + cur] + shift, times[2][row + cur] + shift
+                drop_off = times[3][row + cur] & NO_DROP_OFF == 0
+            elif cur >= 0:
+                a, cur_dep = arr_by_trip[along] + shift, dep_by_trip[along] + shift
+                drop_off = fr.position_flags[stop_ptr[p] + i] & NO_DROP_OFF == 0
+            if drop_off and a < best_ride[s] and a < ride[s] and a < target[k]:
+                ride[s] = best_ride[s] = a
+                parents[s, 0], parents[s, 1], parents[s, 2] = p, cur * 4 + slot, bpos
+                parents[s, 3] = i
+                _mark(marked, listed, ws.counts, 1, s)
+                if egress[s] < INF and a + egress[s] < target[k]:
+                    target[k], ws.target_stop[k], ws.improved[k] = a + egress[s], s, 1
             r = ready[s]
-            if i + 1 == n_pos or r >= target[k]:
+            if i + 1 == n_pos or r >= target[k] or r > cur_dep:
                 continue
-            cur_dep = INF if cur < 0 else _at(times[0], times[2], slot, ov_slot, row + cur) + shift
-            if r <= cur_dep:
-                best = (cur, slot, cur_dep)
-                trips = (trip_ptr[p], n, row)
-                j, new_slot, d = _earliest_trip(times, nxt, trips, bounds, ov_slot, r, best)
-                if j != cur or new_slot != slot:
-                    cur, slot, shift, bpos, slack = j, new_slot, (new_slot - 1) * DAY_S, i, d - r
-                elif k == 1 and d - r > slack:
-                    # The same first trip, reached from an access stop where it waits less:
-                    # boarding here lets the journey leave later for the same arrival.
-                    bpos, slack = i, d - r
+            trips = (trip_ptr[p], n, row)
+            j, new_slot, d = _earliest_trip(
+                times, nxt, trips, bounds, ov_slot, r, (cur, slot, cur_dep)
+            )
+            if j != cur or new_slot != slot:
+                cur, slot, shift, bpos, slack = j, new_slot, (new_slot - 1) * DAY_S, i, d - r
+                cur_dep = d
+            elif k == 1 and d - r > slack:
+                # The same first trip, reached from an access stop where it waits less:
+                # boarding here lets the journey leave later for the same arrival.
+                bpos, slack = i, d - r
 
 
 @jit
