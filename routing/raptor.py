@@ -92,9 +92,10 @@ _local = threading.local()
 
 def _workspace(network: Network, frame: Frame, rounds: int) -> Workspace:
     """This thread's workspace for `network` and `frame`'s direction (nogil kernels share none)."""
-    per_thread: weakref.WeakKeyDictionary[Network, dict[bool, Workspace]]
-    per_thread = getattr(_local, "workspaces", None) or weakref.WeakKeyDictionary()
-    _local.workspaces = per_thread
+    per_thread: weakref.WeakKeyDictionary[Network, dict[bool, Workspace]] | None
+    per_thread = getattr(_local, "workspaces", None)
+    if per_thread is None:
+        per_thread = _local.workspaces = weakref.WeakKeyDictionary()
     spaces = per_thread.setdefault(network, {})
     ws = spaces.get(frame.reverse)
     if ws is None or ws.target.size < rounds:
@@ -145,8 +146,8 @@ def search(
         raise ValueError("window_s and max_transfers must not be negative")
     frame = frame_for(network, arrive_by)
     days = day_arrays(network, frame, day, wheelchair=wheelchair, bikes=bikes, overlay=overlay)
-    sources = _best_offsets(egress if arrive_by else access, days)
-    targets = _best_offsets(access if arrive_by else egress, days)
+    sources = usable_offsets(egress if arrive_by else access, days)
+    targets = usable_offsets(access if arrive_by else egress, days)
     if not sources or not targets:
         return []
     start = -time_s if arrive_by else time_s
@@ -154,8 +155,8 @@ def search(
     return pareto(to_journeys(frame, network, day, rows, sources, targets))
 
 
-def _best_offsets(offsets: Sequence[Offset], days: DayArrays) -> dict[int, Offset]:
-    """The shortest offset to each usable stop."""
+def usable_offsets(offsets: Sequence[Offset], days: DayArrays) -> dict[int, Offset]:
+    """The shortest offset to each stop one may board at (or alight at) in `days`."""
     best: dict[int, Offset] = {}
     for o in offsets:
         s = int(o.stop)

@@ -58,7 +58,8 @@ class DayArrays(NamedTuple):
     """What the kernels read of one query: trips running in each day slot, usable stops, realtime.
 
     ``next_active[slot * n + trip_ptr[p] + j]`` (``n`` trips in all patterns) is the first trip
-    index ``>= j`` of pattern ``p`` running in that slot, or the pattern's trip count.
+    index ``>= j`` of pattern ``p`` running in that slot, or the pattern's trip count;
+    ``running[slot * n + trip_ptr[p] + j]`` says whether trip ``j`` itself runs.
     ``regular[p]`` is 1 when pattern ``p``'s trips keep their order and share their pickup and
     drop-off types at every position, in the timetable and in realtime: then the first trip
     one can board is the best one, else the kernels try each trip. ``ov_*`` replace the times
@@ -66,6 +67,7 @@ class DayArrays(NamedTuple):
     """
 
     next_active: I32
+    running: U8
     stop_ok: U8
     regular: U8
     ov_slot: int
@@ -260,6 +262,7 @@ def _day_arrays(
         regular = regular & regular_patterns(*ptr, ov_arrival, ov_departure, ov_flags)
     return DayArrays(
         _ro(next_active(masks, fa.pattern_trip_ptr).ravel()),
+        _ro8(masks.ravel()),
         _ro8(stop_ok),
         _ro8(regular),
         ov_slot, ov_arrival, ov_departure, ov_flags,

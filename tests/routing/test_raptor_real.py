@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
+from routing.connection_scan import earliest_arrival
 from routing.ids import StopIdx
 from routing.journey import Journey
 from routing.network import Network
@@ -67,6 +68,15 @@ def check_against_oracle(
     horizon = t + HORIZON_S
     expected = oracle.pareto(conns, {a: 0}, {b: 0}, t, MAX_RIDES, horizon)
     assert pareto(plan(network, day, a, b, t, **options), horizon) == expected, query
+    # The connection scan's earliest arrival: the same, unless it took more rides than allowed.
+    access, egress = [Offset(StopIdx(a), 0, "walk")], [Offset(StopIdx(b), 0, "walk")]
+    fastest = earliest_arrival(network, access, egress, day, t, **options)
+    assert fastest or not expected, query
+    for journey in fastest:
+        check_journey(network, journey, day, wheelchair=bool(options.get("wheelchair")))
+        best = min(expected.values(), default=horizon)
+        faster = journey.arrival_s < best and journey.transfers + 1 > MAX_RIDES
+        assert journey.arrival_s == best or faster or journey.arrival_s >= horizon == best, query
 
 
 @pytest.fixture(scope="module")
