@@ -205,7 +205,7 @@ def _search(
     access, egress = combination.access.offsets, combination.egress.offsets
     if not access or not egress:
         return []
-    return search(
+    found = search(
         network,
         access,
         egress,
@@ -217,6 +217,25 @@ def _search(
         bikes=combination.bikes,
         overlay=live,
     )
+    return _within_window(found, when[1], query)
+
+
+def _within_window(found: list[Journey], time_s: int, query: Query) -> list[Journey]:
+    """Journeys of a window that leave (arrive, for arrive-by) within it.
+
+    "Leave between 7:30 and 8:30": the search's last departure instant may only be served by
+    a much later trip (the next day's first one), which answers a plain query, not a window;
+    likewise an arrive-by window's earliest instant and the previous day's last trip. When
+    nothing at all falls within the window, the nearest journey is kept as the next possible.
+    """
+    if query.window_min <= 0 or not found:
+        return found
+    window_s = query.window_min * 60
+    if query.arrive_by:
+        inside = [j for j in found if j.arrival_s >= time_s - window_s]
+        return inside or [max(found, key=lambda j: (j.arrival_s, j.departure_s))]
+    inside = [j for j in found if j.departure_s <= time_s + window_s]
+    return inside or [min(found, key=lambda j: (j.departure_s, j.arrival_s))]
 
 
 def _transit(setup: _Setup, searches: _Searches) -> list[Itinerary]:
