@@ -22,9 +22,9 @@ from routing.connection_scan_kernels import Connections, build_connections, earl
 from routing.journey import Journey
 from routing.network import Network
 from routing.query import Offset
-from routing.raptor import usable_offsets
+from routing.raptor import journey_rows, usable_offsets
 from routing.raptor_frame import DayArrays, Frame, day_arrays, frame_for
-from routing.raptor_kernels import INF, JOURNEY_FIELDS, LEG_FIELDS
+from routing.raptor_kernels import INF
 from routing.raptor_paths import to_journeys
 from routing.realtime import RealtimeOverlay
 
@@ -39,7 +39,7 @@ class ScanSpace(NamedTuple):
     ride: I32
     ready_parent: I32
     ride_parent: npt.NDArray[np.int32]
-    board: I32
+    board: npt.NDArray[np.int16]
     leave: I32
     access: I32
     egress: I32
@@ -87,8 +87,7 @@ def earliest_arrival(
     target_stops = np.fromiter(targets, dtype=np.int32, count=len(targets))
     ws.access[stops] = [o.duration_s for o in sources.values()]
     ws.egress[target_stops] = [o.duration_s for o in targets.values()]
-    head = np.empty((1, JOURNEY_FIELDS), dtype=np.int32)
-    legs = np.empty((2 * frame.n_stops + 1, LEG_FIELDS), dtype=np.int32)
+    head, legs = journey_rows(1, 2 * frame.n_stops + 1)
     timetable, realtime = _streams(network, frame, days)
     try:
         start = -time_s if arrive_by else time_s
@@ -96,7 +95,7 @@ def earliest_arrival(
     finally:
         ws.access[stops] = INF
         ws.egress[target_stops] = INF
-    return to_journeys(frame, network, day, (head[:found], legs), sources, targets)
+    return to_journeys(frame, day, (head[:found], legs), sources, targets)
 
 
 def _streams(network: Network, frame: Frame, days: DayArrays) -> tuple[Connections, Connections]:
@@ -130,7 +129,7 @@ def _space(network: Network, frame: Frame, days: DayArrays) -> ScanSpace:
         spaces[frame.reverse] = ScanSpace(
             ready=np.full(s, INF, np.int32), ride=np.full(s, INF, np.int32),
             ready_parent=np.full(s, -1, np.int32), ride_parent=np.full((s, 4), -1, np.int32),
-            board=np.full(n, -1, np.int32), leave=np.full(n, -1, np.int32),
+            board=np.full(n, -1, np.int16), leave=np.full(n, -1, np.int32),
             access=np.full(s, INF, np.int32), egress=np.full(s, INF, np.int32),
             best=np.zeros(2, np.int64),
         )  # fmt: skip

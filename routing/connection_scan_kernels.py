@@ -75,7 +75,7 @@ class Connections(NamedTuple):
     from_stop: I32
     to_stop: I32
     trip: I32
-    position: I32
+    position: npt.NDArray[np.int16]
     flags: U8
 
 
@@ -85,10 +85,12 @@ def build_connections(fr: Arrays, arrival: I32, departure: I32, flags: U8) -> Co
     n_conn = 0
     for p in range(fr.pattern_stop_ptr.size - 1):
         n_pos = fr.pattern_stop_ptr[p + 1] - fr.pattern_stop_ptr[p]
+        if n_pos > 32_767:
+            raise ValueError("a pattern of more than 32,767 stops")  # positions are int16
         n_conn += max(n_pos - 1, 0) * (fr.pattern_trip_ptr[p + 1] - fr.pattern_trip_ptr[p])
     dep, arr = np.empty(n_conn, np.int32), np.empty(n_conn, np.int32)
     frm, to = np.empty(n_conn, np.int32), np.empty(n_conn, np.int32)
-    trip, pos = np.empty(n_conn, np.int32), np.empty(n_conn, np.int32)
+    trip, pos = np.empty(n_conn, np.int32), np.empty(n_conn, np.int16)
     flg = np.empty(n_conn, np.uint8)
     c = 0
     for p in range(fr.pattern_stop_ptr.size - 1):
@@ -132,9 +134,10 @@ def _scan_stream(  # noqa: C901
     departure, trip, from_stop, flags = cs.departure, cs.trip, cs.from_stop, cs.flags
     board, ready, running, stop_ok = ws.board, ws.ready, dv.running, dv.stop_ok
     ride, best, access = ws.ride, ws.best, ws.access
+    bound = min(limit + 1, best[0])  # scan connections leaving before this
     for c in range(start, departure.size):
         d = departure[c] + shift
-        if d > limit or d >= best[0]:
+        if d >= bound:
             return c
         key, u = slot * n_all + trip[c], from_stop[c]
         if board[key] < 0:
@@ -153,6 +156,7 @@ def _scan_stream(  # noqa: C901
         ws.ride_parent[v, 2], ws.ride_parent[v, 3] = board[key], cs.position[c] + 1
         if ws.egress[v] < INF and a + ws.egress[v] < best[0]:
             best[0], best[1] = a + ws.egress[v], v
+            bound = min(bound, best[0])
         # Change at the stop, or walk one footpath.
         r = a + fr.min_transfer_s[v]
         if r < ready[v] and r < best[0]:

@@ -152,7 +152,20 @@ def search(
         return []
     start = -time_s if arrive_by else time_s
     rows = _run(network, frame, days, sources, targets, start, window_s, max_transfers + 2)
-    return pareto(to_journeys(frame, network, day, rows, sources, targets))
+    return pareto(to_journeys(frame, day, rows, sources, targets))
+
+
+def journey_rows(n_journeys: int, n_legs: int) -> tuple[I32, I32]:
+    """This thread's buffers for the kernels' journey and leg rows, with room for as many.
+
+    Kept between queries: fresh arrays of this size cost more in page faults than a search.
+    """
+    head, legs = getattr(_local, "rows", (np.empty((0, 0), np.int32),) * 2)
+    if head.shape[0] < n_journeys or legs.shape[0] < n_legs:
+        head = np.empty((max(n_journeys, 2 * head.shape[0]), JOURNEY_FIELDS), dtype=np.int32)
+        legs = np.empty((max(n_legs, 2 * legs.shape[0]), LEG_FIELDS), dtype=np.int32)
+        _local.rows = head, legs
+    return head, legs
 
 
 def usable_offsets(offsets: Sequence[Offset], days: DayArrays) -> dict[int, Offset]:
@@ -191,8 +204,7 @@ def _run(
     target_stops = np.fromiter(targets, dtype=np.int32, count=len(targets))
     ws.access[stops] = durations
     ws.egress[target_stops] = [o.duration_s for o in targets.values()]
-    head = np.empty((times.size * rounds, JOURNEY_FIELDS), dtype=np.int32)
-    legs = np.empty((times.size * rounds * 2 * rounds, LEG_FIELDS), dtype=np.int32)
+    head, legs = journey_rows(times.size * rounds, times.size * rounds * 2 * rounds)
     try:
         n = range_query(frame.arrays, days, ws, stops, times, rounds, head, legs)
     finally:

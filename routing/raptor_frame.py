@@ -78,16 +78,34 @@ class DayArrays(NamedTuple):
 
 @dataclass(frozen=True, eq=False)
 class Frame:
-    """One direction of the timetable, and how its indices map back to the network's."""
+    """One direction of the timetable, and how its indices map back to the network's.
+
+    ``trip_order`` and ``transfer_edge`` give, for each frame pattern-trip slot and footpath,
+    the network's; ``network_trips`` and ``transfer_kind`` are
+    the network's ``pattern_trips`` and the kind of each frame footpath, as plain arrays
+    (quick to index from Python, unlike memory maps).
+    """
 
     reverse: bool
     arrays: FrameArrays
     regular: U8
-    transfer_edge: I32
     trip_order: I32
-    time_order: I32
+    transfer_edge: I32
+    network_trips: I32
+    transfer_kind: npt.NDArray[np.int8]
     n_stops: int
     n_patterns: int
+
+
+def _frame(net: Network, reverse: bool, arrays: FrameArrays, orders: tuple[I32, I32]) -> Frame:
+    trip_order, transfer_edge = orders
+    return Frame(
+        reverse=reverse, arrays=arrays, regular=_regular(arrays), trip_order=trip_order,
+        transfer_edge=transfer_edge,
+        network_trips=_ro(net.pattern_trips),
+        transfer_kind=np.asarray(net.transfer_kind, dtype=np.int8)[transfer_edge],
+        n_stops=net.n_stops, n_patterns=int(net.pattern_route.size),
+    )  # fmt: skip
 
 
 _frames: weakref.WeakKeyDictionary[Network, dict[bool, Frame]] = weakref.WeakKeyDictionary()
@@ -141,12 +159,8 @@ def _forward(net: Network) -> Frame:
         transfer_to=net.transfer_to, transfer_s=net.transfer_s,
         min_transfer_s=net.stop_min_transfer_s,
     )  # fmt: skip
-    n_trips, n_times = net.pattern_trips.size, net.arrival.size
-    return Frame(
-        False, arrays, _regular(arrays), np.arange(net.transfer_to.size, dtype=np.int32),
-        np.arange(n_trips, dtype=np.int32), np.arange(n_times, dtype=np.int32),
-        net.n_stops, int(net.pattern_route.size),
-    )  # fmt: skip
+    trips = np.arange(net.pattern_trips.size, dtype=np.int32)
+    return _frame(net, False, arrays, (trips, np.arange(net.transfer_to.size, dtype=np.int32)))
 
 
 def _regular(fa: FrameArrays) -> U8:
@@ -191,8 +205,7 @@ def _reversed(net: Network) -> Frame:
         transfer_to=origin[edge], transfer_s=np.asarray(net.transfer_s)[edge],
         min_transfer_s=net.stop_min_transfer_s,
     )  # fmt: skip
-    n_patterns = int(net.pattern_route.size)
-    return Frame(True, arrays, _regular(arrays), edge, trips, times, net.n_stops, n_patterns)
+    return _frame(net, True, arrays, (trips, edge))
 
 
 def day_arrays(
@@ -291,7 +304,7 @@ def _overlay_arrays(
     flags = np.asarray(net.stop_time_flags) | np.where(skipped, NO_PICKUP | NO_DROP_OFF, 0)
     arrival, departure = np.asarray(overlay.arrival), np.asarray(overlay.departure)
     if frame.reverse:
-        order = frame.time_order
+        order = segment_reversal(net.pattern_time_ptr)
         arrival, departure = -departure[order], -arrival[order]
         flags = swap_pickup_drop_off(flags[order])
         slot = 2 - slot

@@ -13,7 +13,6 @@ import numpy as np
 import numpy.typing as npt
 
 from routing.journey import Journey, RideLeg, TransferLeg
-from routing.network import Network
 from routing.query import Offset
 from routing.raptor_frame import Frame
 from routing.raptor_kernels import (
@@ -42,7 +41,6 @@ I32 = npt.NDArray[np.int32]
 
 def to_journeys(
     frame: Frame,
-    network: Network,
     day: int,
     rows: tuple[I32, I32],
     sources: Mapping[int, Offset],
@@ -59,30 +57,30 @@ def to_journeys(
         rows_ = legs[h[LEG_START] : h[LEG_START] + h[LEG_COUNT]].tolist()
         source, target = sources[h[J_ACCESS]], targets[h[J_EGRESS]]
         if frame.reverse:
-            parts = tuple(_leg(frame, network, day, r) for r in reversed(rows_))
+            parts = tuple(_leg(frame, day, r) for r in reversed(rows_))
             out.append(Journey(-h[J_ARR], -h[J_DEP], h[RIDES] - 1, target, source, parts))
         else:
-            parts = tuple(_leg(frame, network, day, r) for r in rows_)
+            parts = tuple(_leg(frame, day, r) for r in rows_)
             out.append(Journey(h[J_DEP], h[J_ARR], h[RIDES] - 1, source, target, parts))
     return out
 
 
-def _leg(frame: Frame, network: Network, day: int, row: list[int]) -> RideLeg | TransferLeg:
+def _leg(frame: Frame, day: int, row: list[int]) -> RideLeg | TransferLeg:
     if row[KIND] == WALK:
-        edge = int(frame.transfer_edge[row[REF]])
-        kind = int(network.transfer_kind[edge])
+        kind = int(frame.transfer_kind[row[REF]])
         if frame.reverse:
             return TransferLeg(row[TO], row[FROM], -row[ARR], -row[DEP], kind)
         return TransferLeg(row[FROM], row[TO], row[DEP], row[ARR], kind)
     p, j, slot, bpos, apos = row[REF], row[TRIP], row[SLOT], row[BOARD], row[ALIGHT]
+    trip_ptr = frame.arrays.pattern_trip_ptr
     if frame.reverse:
-        n_pos = int(network.pattern_stop_ptr[p + 1] - network.pattern_stop_ptr[p])
-        n_trips = int(network.pattern_trip_ptr[p + 1] - network.pattern_trip_ptr[p])
+        stop_ptr = frame.arrays.pattern_stop_ptr
+        n_pos, n_trips = int(stop_ptr[p + 1] - stop_ptr[p]), int(trip_ptr[p + 1] - trip_ptr[p])
         j, slot, bpos, apos = n_trips - 1 - j, 2 - slot, n_pos - 1 - apos, n_pos - 1 - bpos
         board, alight, dep, arr = row[TO], row[FROM], -row[ARR], -row[DEP]
     else:
         board, alight, dep, arr = row[FROM], row[TO], row[DEP], row[ARR]
-    trip = int(network.pattern_trips[network.pattern_trip_ptr[p] + j])
+    trip = int(frame.network_trips[trip_ptr[p] + j])
     return RideLeg(trip, day + slot - 1, p, bpos, apos, board, alight, dep, arr)
 
 
