@@ -109,9 +109,9 @@ def _frame(net: Network, reverse: bool, arrays: FrameArrays, orders: tuple[I32, 
 
 
 _frames: weakref.WeakKeyDictionary[Network, dict[bool, Frame]] = weakref.WeakKeyDictionary()
-_days: weakref.WeakKeyDictionary[Network, OrderedDict[tuple[object, ...], DayArrays]] = (
-    weakref.WeakKeyDictionary()
-)
+_days: weakref.WeakKeyDictionary[
+    Network, OrderedDict[tuple[object, ...], tuple[RealtimeOverlay | None, DayArrays]]
+] = weakref.WeakKeyDictionary()
 
 
 def frame_for(network: Network, reverse: bool) -> Frame:
@@ -231,13 +231,13 @@ def day_arrays(
     key = (frame.reverse, day, wheelchair, bikes, id(overlay))
     cache = _days.setdefault(network, OrderedDict())
     hit = cache.get(key)
-    if hit is None:
-        hit = _day_arrays(network, frame, day, wheelchair, bikes, overlay)
-        cache[key] = hit
+    # The overlay is kept with its arrays: an id is only unique while its object lives.
+    if hit is None or hit[0] is not overlay:
+        hit = cache[key] = (overlay, _day_arrays(network, frame, day, wheelchair, bikes, overlay))
         while len(cache) > DAY_CACHE_SIZE:
             cache.popitem(last=False)
     cache.move_to_end(key)
-    return hit
+    return hit[1]
 
 
 def _day_arrays(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -331,3 +333,16 @@ def test_realtime_applies_to_an_arrive_by_search() -> None:
     assert brief(plan(net, "A", "B", "08:15", arrive_by=True, overlay=late)) == [
         ("08:05", "08:15", 0)
     ]
+
+
+def test_a_new_overlay_is_never_mistaken_for_a_dropped_one() -> None:
+    net = tiny_network([trip("t1", "A 08:00, B 08:10"), trip("t2", "A 08:30, B 08:40")])
+    template = realtime(net, cancelled=("t1",))
+    for cancelled in (template.cancelled, ~template.cancelled) * 3:
+        # Made right after the previous one is freed, it usually gets the same id.
+        overlay = dataclasses.replace(template, cancelled=cancelled)
+        expected = "08:30" if cancelled[net.find_trip("t1")] else "08:00"
+        assert [clock(j.departure_s) for j in plan(net, "A", "B", "07:55", overlay=overlay)] == [
+            expected
+        ]
+        del overlay
