@@ -1,0 +1,248 @@
+"""Routing benchmark: our searches and their peers (nigiri, ferrobus) on the same seeded queries.
+
+Usage: ``.venv/bin/python benchmarks/routing.py [--queries 1000] [--seed 1] [--region NAME]
+[--skip-peers] [--scale [K]]``
+
+Default region (Porto Alegre: EPTC + Trensurb + the OSM centre extract), service day
+2019-05-14, departures 12:00-16:00, one process, warm-up excluded; the first call of each
+kind (numba kernels loaded from their on-disk cache, or compiled) is reported apart. Kinds:
+(a) stop-to-stop earliest arrival (connection scan), (b) Pareto (arrival, transfers) at a
+fixed departure (RAPTOR), (c) Pareto over a 60-minute window (range RAPTOR), (d) door to door
+between coordinates, walk + transit, journeys without itineraries, (e) walk + bike + transit,
+the full plan (itineraries with geometry; JSON output not timed). Peers on the same queries:
+nigiri for (b) (stop offsets; its own footpaths), ferrobus for (d) (OSM walking, both ends
+snapped inside the timing). Both read an interpolated copy of the feeds, as ferrobus rejects
+blank stop times.
+
+``--scale [K]`` also builds the feeds replicated K times (no K: about 5 million connections),
+each copy under its own feed ids and moved in space and time, without OSM, and times (a) and
+(b) on queries inside one copy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+if sys.path and Path(sys.path[0]).resolve() == REPO / "benchmarks":
+    sys.path[0] = str(REPO)  # this file's name would shadow the routing package
+
+from benchmarks.queries import Inputs, PointQuery, StopQuery, Timed, query_datetime, timed  # noqa: E402
+from routing.connection_scan import earliest_arrival  # noqa: E402
+from routing.ids import StopIdx  # noqa: E402
+from routing.journey import Journey  # noqa: E402
+from routing.network import Network  # noqa: E402
+from routing.planner import journeys, plan  # noqa: E402
+from routing.query import Offset, Query, QueryMode  # noqa: E402
+from routing.raptor import search  # noqa: E402
+
+# (earliest arrival on the service day's clock or None, number of journeys or itineraries)
+Found = tuple[int | None, int]
+Results = dict[str, Timed[Found]]
+Kind = Callable[[Inputs], Timed[Found]]
+TARGET_CONNECTIONS = 5_000_000
+
+
+def stop_offsets(q: StopQuery) -> tuple[list[Offset], list[Offset]]:
+    return [Offset(StopIdx(q[0]), 0, "walk")], [Offset(StopIdx(q[1]), 0, "walk")]
+
+
+def found(js: list[Journey]) -> Found:
+    return (min((j.arrival_s for j in js), default=None), len(js))
+
+
+def door_query(network: Network, q: PointQuery, modes: frozenset[QueryMode]) -> Query:
+    return Query(q.origin, q.destination, query_datetime(network, q.time_s), modes=modes)
+
+
+def earliest(inputs: Inputs, net: Network | None = None) -> Timed[Found]:
+    net, day = net or inputs.network, inputs.day
+    return timed(lambda q: found(earliest_arrival(net, *stop_offsets(q), day, q[2])), inputs.stops)
+
+
+def pareto(inputs: Inputs, window_s: int = 0, net: Network | None = None) -> Timed[Found]:
+    net, day = net or inputs.network, inputs.day
+    return timed(
+        lambda q: found(search(net, *stop_offsets(q), day, q[2], window_s=window_s)), inputs.stops
+    )
+
+
+def door_to_door(inputs: Inputs) -> Timed[Found]:
+    net, streets, modes = inputs.network, inputs.streets, frozenset({"walk", "transit"})
+    return timed(
+        lambda q: found(journeys(net, streets, None, door_query(net, q, modes))),  # type: ignore[arg-type]
+        inputs.points,
+    )
+
+
+def full_plan(inputs: Inputs) -> Timed[Found]:
+    net, streets, modes = inputs.network, inputs.streets, frozenset({"walk", "bike", "transit"})
+
+    def run(q: PointQuery) -> Found:
+        result = plan(net, streets, None, door_query(net, q, modes))  # type: ignore[arg-type]
+        arrivals = [i.arrival for i in result.itineraries]
+        origin = query_datetime(net, 0)
+        first = min(arrivals, default=None)
+        return (None if first is None else int((first - origin).total_seconds()), len(arrivals))
+
+    return timed(run, inputs.points)
+
+
+KINDS: dict[str, Kind] = {
+    "a": earliest,
+    "b": pareto,
+    "c": lambda inputs: pareto(inputs, window_s=3600),
+    "d": door_to_door,
+    "e": full_plan,
+}
+TITLES = {
+    "a": "(a) stop-to-stop earliest arrival (CSA)",
+    "b": "(b) Pareto arrival/transfers, fixed departure",
+    "c": "(c) Pareto over a 60-minute window",
+    "d": "(d) door to door, walk+transit (journeys)",
+    "e": "(e) walk+bike+transit, full plan + geometry",
+}
+
+
+def tally(answer: Any) -> tuple[bool, int]:
+    """(found anything, how many journeys) of our answer or a peer's."""
+    if isinstance(answer, list):  # nigiri's Pareto set
+        return bool(answer), len(answer)
+    if isinstance(answer, tuple):  # ours
+        return answer[0] is not None, answer[1]
+    return bool(answer.used_transit), int(answer.arrival_s is not None)  # ferrobus
+
+
+def row(title: str, t: Timed[Any]) -> str:
+    tallies = [tally(a) for a in t.answers]
+    hits, count = sum(h for h, _ in tallies), sum(n for _, n in tallies)
+    return (
+        f"{title:<48} {len(t.ms):>5} {hits:>6} {count:>7} {t.percentile(50):>8.3f} "
+        f"{t.percentile(95):>8.3f} {max(t.ms):>9.3f} {t.first_ms:>10.1f}"
+    )
+
+
+def print_table(results: dict[str, Timed[Any]], titles: dict[str, str]) -> None:
+    print(f"\n{'kind':<48} {'N':>5} {'found':>6} {'answers':>7} {'p50 ms':>8} {'p95 ms':>8} "
+          f"{'max ms':>9} {'first ms':>10}")  # fmt: skip
+    for key, t in results.items():
+        print(row(titles.get(key, key), t))
+
+
+def ratio(peer: Timed[Any] | None, ours: Timed[Found], q: float) -> float:
+    return math.nan if peer is None else peer.percentile(q) / ours.percentile(q)
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+@dataclass(frozen=True, slots=True)
+class Peers:
+    """The peers' timings on our queries, and whether we found as many door-to-door journeys."""
+
+    nigiri: Timed[Any] | None = None
+    ferrobus: Timed[Any] | None = None
+    as_many: bool = False
+
+
+def run_peers(inputs: Inputs, ours: Results, folder: Path) -> Peers:
+    from benchmarks.feed_copies import interpolated_copies
+    from benchmarks.peers_ferrobus import agreement as ferrobus_agreement
+    from benchmarks.peers_ferrobus import finds_as_many, run_ferrobus
+    from benchmarks.peers_nigiri import agreement as nigiri_agreement
+    from benchmarks.peers_nigiri import run_nigiri
+
+    feeds = interpolated_copies(inputs.region.sources(), folder)
+    print("\npeers (interpolated copies of the feeds)")
+    nigiri = run_nigiri(inputs, feeds)
+    osm = inputs.region.osm_path()
+    if osm is None:
+        raise SystemExit("ferrobus needs the region's OSM extract")
+    ferrobus = run_ferrobus(inputs, osm, [f for _, f in feeds])
+    print_table({"nigiri (b)": nigiri, "ferrobus (d), snapping included": ferrobus}, {})
+    for title, lines in (
+        ("(b) vs nigiri", nigiri_agreement(ours["b"], nigiri)),
+        ("(d) vs ferrobus", ferrobus_agreement(ours["d"], ferrobus)),
+    ):
+        print(f"{title}: " + "\n    ".join(lines))
+    return Peers(nigiri, ferrobus, finds_as_many(ours["d"], ferrobus))
+
+
+def print_targets(ours: Results, peers: Peers, scale: Results | None) -> None:
+    a, b, c, d, e = (ours[k] for k in "abcde")
+    nigiri, ferrobus, more = peers.nigiri, peers.ferrobus, peers.as_many
+    lines = [
+        (f"(a) p50 {a.percentile(50):.3f} ms <= 0.3", a.percentile(50) <= 0.3),
+        (f"(a) p95 {a.percentile(95):.3f} ms <= 1", a.percentile(95) <= 1.0),
+        (f"(b) nigiri/ours p50 {ratio(nigiri, b, 50):.2f} >= 1", ratio(nigiri, b, 50) >= 1),
+        (f"(b) nigiri/ours p95 {ratio(nigiri, b, 95):.2f} >= 1", ratio(nigiri, b, 95) >= 1),
+        (f"(c) p95 {c.percentile(95):.3f} ms <= 30", c.percentile(95) <= 30),
+        (f"(d) ferrobus/ours p50 {ratio(ferrobus, d, 50):.2f} >= 1", ratio(ferrobus, d, 50) >= 1),
+        (f"(d) ferrobus/ours p95 {ratio(ferrobus, d, 95):.2f} >= 1", ratio(ferrobus, d, 95) >= 1),
+        ("(d) finds at least as many journeys as ferrobus", more),
+        (f"(e) p95 {e.percentile(95):.3f} ms <= 20", e.percentile(95) <= 20),
+    ]
+    if scale is not None:
+        p95 = scale["a"].percentile(95)
+        lines.append((f"scale: (a) p95 {p95:.3f} ms <= 10", p95 <= 10))
+    print("\ntargets (issue 3)")
+    for text, ok in lines:
+        print(f"  {verdict(ok)}  {text}")
+    print(f"load average now: {Path('/proc/loadavg').read_text().strip()} ({os.cpu_count()} cores)")
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--region", default=None, help="region name (default: the settings')")
+    parser.add_argument("--skip-peers", action="store_true")
+    parser.add_argument(
+        "--scale", type=int, nargs="?", const=0, default=None,
+        help="replicate the feeds K times (no K: about 5 million connections)",
+    )  # fmt: skip
+    return parser.parse_args()
+
+
+def run_scale(inputs: Inputs, copies: int, folder: Path) -> Results:
+    from benchmarks.feed_copies import replicated_network
+
+    k = copies or max(1, round(TARGET_CONNECTIONS / inputs.network.n_connections))
+    net, stops = replicated_network(inputs, k, folder)
+    day = net.day_index(query_datetime(net, 0).date())
+    scaled = Inputs(inputs.region, net, inputs.streets, day, stops, [])
+    print(f"\nscale: {k} copies, {net.n_stops} stops, {net.n_connections} connections")
+    results: Results = {"a": earliest(scaled), "b": pareto(scaled)}
+    print_table(results, TITLES)
+    return results
+
+
+def main() -> None:
+    args = arguments()
+    inputs = Inputs.create(args.region, args.queries, args.seed)
+    print(inputs.describe())
+    print(f"load average at start: {Path('/proc/loadavg').read_text().strip()}")
+    ours: Results = {key: kind(inputs) for key, kind in KINDS.items()}
+    print_table(ours, TITLES)
+    peers = Peers()
+    if not args.skip_peers:
+        with tempfile.TemporaryDirectory(prefix="bench-peers-") as tmp:
+            peers = run_peers(inputs, ours, Path(tmp))
+    scale = None
+    if args.scale is not None:
+        with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
+            scale = run_scale(inputs, args.scale, Path(tmp))
+    print_targets(ours, peers, scale)
+
+
+if __name__ == "__main__":
+    main()
