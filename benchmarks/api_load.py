@@ -246,7 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--network", type=Path, help="serve this folder (default: the region)")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 2, help="router threads")
-    parser.add_argument("--queue", type=int, default=8, help="plans in flight before 503")
+    parser.add_argument("--queue", type=int, default=4, help="plans in flight before 503")
     parser.add_argument(
         "--workers", type=int, default=1, help="hub serve --workers (>1 uses Redis on loopback)"
     )

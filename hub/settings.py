@@ -80,11 +80,12 @@ class Settings(BaseSettings):
         default=2, ge=1, le=64, description="Threads running the router (numba kernels, nogil)."
     )
     plan_queue: int = Field(
-        default=8,
+        default=4,
         ge=1,
         description=(
             "Plans running or waiting; beyond it /plan answers 503 at once, so that accepted "
-            "plans keep their latency (8 plans of about 4 ms on 2 threads wait 16 ms at most)."
+            "plans keep their latency (two per router thread: the same throughput as a longer "
+            "queue, half the p99 in benchmarks/api_load.py)."
         ),
     )
     request_deadline_s: float = Field(

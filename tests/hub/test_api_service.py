@@ -36,7 +36,7 @@ async def test_metrics_count_requests_time_them_and_show_the_queue(
     assert 'hub_http_request_duration_seconds_bucket{route="/api/v1/places",le="+Inf"} 3' in text
     assert re.search(r"^hub_routing_duration_seconds_count 1$", text, re.M)
     assert re.search(r"^hub_routing_queue_depth 0$", text, re.M)
-    assert re.search(r"^hub_routing_queue_capacity 8$", text, re.M)
+    assert re.search(r"^hub_routing_queue_capacity 4$", text, re.M)
     assert "# TYPE hub_http_request_duration_seconds histogram" in text
 
 
