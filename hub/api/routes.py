@@ -15,7 +15,7 @@ from typing import get_args
 import numpy as np
 from aiohttp import web
 
-from hub.api.models import Pattern, RouteDetail, RoutesResponse, RouteSummary
+from hub.api.models import Pattern, RouteDetail, RoutesResponse, RouteSummary, StopRef
 from hub.api.params import Params
 from hub.api.views import served, stop_ref
 from hub.problems import ApiError, invalid_param
@@ -103,7 +103,7 @@ def _pattern(network: Network, route_id: str, stops: tuple[int, ...], ps: list[i
     )
 
 
-def _geometry(network: Network, ps: list[int], refs: list) -> LineString:  # type: ignore[type-arg]
+def _geometry(network: Network, ps: list[int], refs: list[StopRef]) -> LineString:
     """The shape of the first pattern that has one, from its first to its last stop."""
     for p in ps:
         shape = int(network.pattern_shape[p])
