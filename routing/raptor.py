@@ -31,15 +31,8 @@ import numpy.typing as npt
 from routing.journey import Journey
 from routing.network import Network
 from routing.query import Offset
-from routing.raptor_frame import DayArrays, Frame, day_arrays, frame_for
-from routing.raptor_kernels import (
-    INF,
-    JOURNEY_FIELDS,
-    LEG_FIELDS,
-    NO_POS,
-    departure_times,
-    range_query,
-)  # fmt: skip
+from routing.raptor_frame import DayArrays, Frame, day_arrays, departure_times, frame_for
+from routing.raptor_kernels import INF, JOURNEY_FIELDS, LEG_FIELDS, NO_POS, range_query
 from routing.raptor_paths import pareto, to_journeys
 from routing.realtime import RealtimeOverlay
 

@@ -21,7 +21,7 @@ import numpy.typing as npt
 from numba import njit
 
 from routing.network import NO_DROP_OFF, NO_PICKUP, Network
-from routing.raptor_kernels import INF
+from routing.raptor_kernels import DAY_S, INF
 from routing.realtime import RealtimeOverlay
 
 I32 = npt.NDArray[np.int32]
@@ -365,3 +365,33 @@ def by_trip(
                 arr_by_trip[time_ptr[p] + j * n_pos + i] = arrival[row + j]
                 dep_by_trip[time_ptr[p] + j * n_pos + i] = departure[row + j]
     return arr_by_trip, dep_by_trip, first
+
+
+@njit(cache=True, nogil=True)
+def departure_times(
+    fr: FrameArrays, dv: DayArrays, stops: I32, durations: I32, lo: int, hi: int
+) -> npt.NDArray[np.int64]:
+    """Distinct frame times in [lo, hi] at which leaving reaches a departing trip, latest first.
+
+    Leaving at ``τ`` means boarding some trip at access stop ``s`` at ``τ + duration``: the
+    runs of a range query.
+    """
+    found = [np.int64(0) for _ in range(0)]
+    for x in range(stops.size):
+        for q in range(fr.stop_pattern_ptr[stops[x]], fr.stop_pattern_ptr[stops[x] + 1]):
+            p = fr.stop_patterns[q]
+            n = fr.pattern_trip_ptr[p + 1] - fr.pattern_trip_ptr[p]
+            row = fr.pattern_time_ptr[p] + fr.stop_pattern_pos[q] * n
+            for y in range(3 * n):
+                slot, j = divmod(y, n)
+                realtime = slot == dv.ov_slot
+                dep = dv.ov_departure[row + j] if realtime else fr.departure[row + j]
+                flags = dv.ov_flags[row + j] if realtime else fr.flags[row + j]
+                d = dep + (slot - 1) * DAY_S - durations[x]
+                if (
+                    lo <= d <= hi
+                    and dv.running[slot * dv.running.size // 3 + fr.pattern_trip_ptr[p] + j]
+                    and flags & NO_PICKUP == 0
+                ):
+                    found.append(np.int64(d))
+    return np.unique(np.array(found, dtype=np.int64))[::-1].copy()

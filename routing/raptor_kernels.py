@@ -426,31 +426,3 @@ def range_query(
         run(fr, dv, ws, access_stops, t, rounds)
         n_j, n_l = _write_journeys(fr, dv, ws, rounds, head, legs, n_j, n_l)
     return n_j
-
-
-@jit
-def departure_times(fr: Arrays, dv: Arrays, stops: Any, durations: Any, lo: int, hi: int) -> Any:
-    """Distinct frame times in [lo, hi] at which leaving reaches a departing trip, latest first.
-
-    Leaving at ``τ`` means boarding some trip at access stop ``s`` at ``τ + duration``.
-    """
-    dep, flags, ov_dep, ov_flags, ov_slot = (
-        fr.departure, fr.flags, dv.ov_departure, dv.ov_flags, dv.ov_slot
-    )  # fmt: skip
-    n_trips = dv.next_active.size // 3
-    found = [np.int64(0) for _ in range(0)]
-    for x in range(stops.size):
-        s, dur = stops[x], durations[x]
-        for q in range(fr.stop_pattern_ptr[s], fr.stop_pattern_ptr[s + 1]):
-            p = fr.stop_patterns[q]
-            tbase = fr.pattern_trip_ptr[p]
-            n = fr.pattern_trip_ptr[p + 1] - tbase
-            row = fr.pattern_time_ptr[p] + fr.stop_pattern_pos[q] * n
-            for y in range(3 * n):
-                slot, j = divmod(y, n)
-                d = _at(dep, ov_dep, slot, ov_slot, row + j) + (slot - 1) * DAY_S - dur
-                running = dv.next_active[slot * n_trips + tbase + j] == j
-                pickup = _at(flags, ov_flags, slot, ov_slot, row + j) & NO_PICKUP == 0
-                if lo <= d <= hi and running and pickup:
-                    found.append(np.int64(d))
-    return np.unique(np.array(found, dtype=np.int64))[::-1].copy()
