@@ -96,8 +96,9 @@ def replicated_network(
 ) -> tuple[Network, list[StopQuery]]:
     """The region's feeds written `copies` times, built without OSM; the queries moved into it.
 
-    Each stop query goes to a seeded copy (same stops, other feed ids). Copy k of feed `eptc` is feed `eptc_k`, moved k grid cells of GRID_DEG (disjoint: no
-    footpath joins two copies) and a seeded 0-10 minutes later.
+    Each stop query goes to a seeded copy (same stops, other feed ids). Copy k of feed
+    `eptc` is feed `eptc_k`, moved k grid cells of GRID_DEG (disjoint: no footpath joins two
+    copies) and a seeded 0-10 minutes later.
     """
     rng = np.random.default_rng(seed)
     loaded = [load_feed(s) for s in inputs.region.sources()]
@@ -119,11 +120,11 @@ def _moved_queries(
 ) -> list[StopQuery]:
     """Each stop query of `inputs`, inside a random copy of the replicated network."""
     ids = inputs.network.stop_ids
-    moved = []
+    moved: list[StopQuery] = []
     for a, b, t in inputs.stops:
         k = int(rng.integers(0, copies))
         ends = [_in_copy(ids[s], k) for s in (a, b)]
-        moved.append((network.get_stop(ends[0]), network.get_stop(ends[1]), t))
+        moved.append((int(network.get_stop(ends[0])), int(network.get_stop(ends[1])), t))
     return moved
 
 
