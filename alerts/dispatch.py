@@ -69,12 +69,14 @@ class Dispatcher:
         concerned = [s for s in candidates if s.watch.concerns(alert)]
         seen = await self.events.seen_many([(s.id, alert.id) for s in concerned])
         fresh = [s for s, done in zip(concerned, seen, strict=True) if not done]
-        appends = []
+        appends, jobs = [], []
         for subscription in fresh:
             body = await self._body(subscription, alert, now)
             if subscription.spec.webhook_url is not None:
-                await self.bus.publish(WEBHOOKS_TOPIC, _webhook_job(subscription, alert, body))
+                jobs.append(_webhook_job(subscription, alert, body))
             appends.append(Append(subscription.id, alert.id, body))
+        # the webhook jobs are queued before the events are logged (and so marked as sent)
+        await asyncio.gather(*(self.bus.publish(WEBHOOKS_TOPIC, job) for job in jobs))
         logged = await self.events.append_many(appends)
         return sum(1 for event_id in logged if event_id is not None)
 

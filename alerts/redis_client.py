@@ -11,7 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -24,14 +24,21 @@ RETRYABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 log = logging.getLogger(__name__)
 
 
-def connect(url: str, *, socket_timeout_s: float = 10.0) -> Redis:
-    """A client for `url` that fails fast on a dead server instead of retrying by itself."""
-    return Redis.from_url(
+def connect(url: str, *, socket_timeout_s: float = 10.0, max_connections: int = 64) -> Redis:
+    """A client for `url` that fails fast on a dead server instead of retrying by itself.
+
+    Its pool blocks (up to the socket timeout) when all `max_connections` are busy, rather
+    than failing: a thousand event streams opening at once wait their turn for a connection.
+    """
+    pool = BlockingConnectionPool.from_url(
         url,
+        max_connections=max_connections,
+        timeout=socket_timeout_s,
         socket_connect_timeout=2.0,
         socket_timeout=socket_timeout_s,
         retry=Retry(NoBackoff(), 0),
     )
+    return Redis.from_pool(pool)  # the client owns the pool: aclose() closes it
 
 
 async def with_retries(

@@ -3,7 +3,11 @@
 The stream is the record (ids are stream entry ids, so ``Last-Event-ID`` maps onto an XRANGE
 with an exclusive start); Pub/Sub only wakes readers up, and a reader that missed a wake-up
 still finds the events when it reads again after its timeout. One Lua script adds the key to
-the set and the entry to the stream together, so an event is logged at most once per key.
+the set and the entry to the stream together, so an event is logged at most once per key, and
+publishes the event with the wake-up, in stream order. Each process keeps the last few events
+of each subscription received so, and a reader whose last event id is among them reads the
+newer ones there instead of asking Redis (a thousand streams woken by one alert would
+otherwise make a thousand XRANGEs); the cache is dropped whenever the channel was lost.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -26,13 +31,42 @@ if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then
   return false
 end
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'key', ARGV[1], 'body', ARGV[2])
-redis.call('PUBLISH', KEYS[3], ARGV[4])
+redis.call('PUBLISH', KEYS[3], ARGV[4] .. '\\n' .. id .. '\\n' .. ARGV[1] .. '\\n' .. ARGV[2])
 return id
 """
 
 
+RECENT = 16
+
+
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
+
+
+class _Recent:
+    """The last events of each subscription as published, contiguous since the last (re)connect."""
+
+    def __init__(self) -> None:
+        self._events: dict[str, deque[Event]] = {}
+
+    def add(self, subscription: str, event: Event) -> None:
+        self._events.setdefault(subscription, deque(maxlen=RECENT)).append(event)
+
+    def after(self, subscription: str, last: str) -> list[Event] | None:
+        """The events after `last`, or None when `last` is not among those kept."""
+        events = self._events.get(subscription)
+        if not events:
+            return None
+        ids = [e.id for e in events]
+        if last not in ids:
+            return None
+        return list(events)[ids.index(last) + 1 :]
+
+    def forget(self, subscription: str) -> None:
+        self._events.pop(subscription, None)
+
+    def clear(self) -> None:
+        self._events.clear()
 
 
 class RedisEventLog:
@@ -45,6 +79,7 @@ class RedisEventLog:
         self.channel = f"{prefix}wake"
         self._append = redis.register_script(_APPEND)
         self._notifier = Notifier()
+        self._recent = _Recent()
         self._listener: asyncio.Task[None] | None = None
 
     def _keys(self, subscription: str) -> list[str]:
@@ -54,27 +89,36 @@ class RedisEventLog:
         """SISMEMBER on each subscription's key set, pipelined."""
         if not pairs:
             return []
-        pipe = self.redis.pipeline(transaction=False)
-        for subscription, key in pairs:
-            pipe.sismember(self._keys(subscription)[1], key)
-        return [bool(reply) for reply in await pipe.execute()]
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for subscription, key in pairs:
+                pipe.sismember(self._keys(subscription)[1], key)
+            return [bool(reply) for reply in await pipe.execute()]
 
     async def append_many(self, appends: Sequence[Append]) -> list[str | None]:
         """The append script for each event, pipelined in one round trip."""
         if not appends:
             return []
-        pipe = self.redis.pipeline(transaction=False)
-        for item in appends:
-            keys = [*self._keys(item.subscription), self.channel]
-            args: list[bytes | str | int] = [item.key, item.body, self.maxlen, item.subscription]
-            await self._append(keys=keys, args=args, client=pipe)
-        replies = await pipe.execute()
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for item in appends:
+                keys = [*self._keys(item.subscription), self.channel]
+                args: list[bytes | str | int] = [
+                    item.key,
+                    item.body,
+                    self.maxlen,
+                    item.subscription,
+                ]
+                await self._append(keys=keys, args=args, client=pipe)
+            replies = await pipe.execute()
         return [None if reply is None else _text(reply) for reply in replies]
 
     async def read_after(
         self, subscription: str, after: str | None, *, count: int = 100
     ) -> list[Event]:
-        """XRANGE from just after `after` (from the start when None)."""
+        """Events after `after`: from the recent ones when it is there, else XRANGE."""
+        if after is not None and self._listener is not None and not self._listener.done():
+            cached = self._recent.after(subscription, after)
+            if cached is not None:
+                return cached[:count]
         start = "-" if after is None else f"({after}"
         stream = self._keys(subscription)[0]
         try:
@@ -99,6 +143,7 @@ class RedisEventLog:
     async def delete(self, subscription: str) -> None:
         """DEL the stream and the key set."""
         await cast(Any, self.redis.delete(*self._keys(subscription)))
+        self._recent.forget(subscription)
         self._notifier.notify(subscription)
 
     async def _listen(self) -> None:
@@ -112,13 +157,22 @@ class RedisEventLog:
                 self._notifier.notify_all()  # events may have come while we were away
                 async for message in pubsub.listen():
                     if message.get("type") == "message":
-                        self._notifier.notify(_text(message["data"]))
+                        self._relay(message["data"])
             except RETRYABLE as error:
+                self._recent.clear()  # what was missed meanwhile is not in it
                 log.warning("redis event log: wake-up channel lost (%s)", error)
                 await asyncio.sleep(backoff.next_delay())
             finally:
                 with contextlib.suppress(*RETRYABLE):
                     await cast(Any, pubsub).aclose()
+
+    def _relay(self, data: bytes) -> None:
+        subscription, _, rest = data.partition(b"\n")
+        event_id, _, rest = rest.partition(b"\n")
+        key, _, body = rest.partition(b"\n")
+        name = _text(subscription)
+        self._recent.add(name, Event(_text(event_id), _text(key), body))
+        self._notifier.notify(name)
 
     async def close(self) -> None:
         """Stop the wake-up listener."""

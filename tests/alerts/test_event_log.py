@@ -64,3 +64,16 @@ async def test_delete_forgets_events_and_keys(log: EventLog) -> None:
     await log.delete("s")
     assert await log.read_after("s", None) == [] and await log.last_id("s") is None
     assert await log.seen_many([("s", "k")]) == [False]
+
+
+async def test_events_woken_up_are_read_the_same_as_from_the_log(log: EventLog) -> None:
+    waiter = log.waiter("s")
+    await asyncio.sleep(0.05)
+    ids = await log.append_many([Append("s", f"k{i}", f"body {i}".encode()) for i in range(4)])
+    await asyncio.wait_for(waiter.wait(), 2.0)
+    await asyncio.sleep(0.05)  # every wake-up relayed
+    fast = await log.read_after("s", ids[0])
+    assert [(e.id, e.key, e.body) for e in fast] == [
+        (ids[i], f"k{i}", f"body {i}".encode()) for i in range(1, 4)
+    ]
+    assert await log.read_after("s", ids[3]) == []
