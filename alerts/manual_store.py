@@ -71,20 +71,20 @@ class RedisManualStore:
 
     async def put(self, alert: ServiceAlert) -> None:
         """HSET the alert and bump the version, in one transaction."""
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.hset(self.key, alert.id, json.dumps(alert_to_dict(alert)))
-        pipe.incr(self.version_key)
-        await pipe.execute()
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self.key, alert.id, json.dumps(alert_to_dict(alert)))
+            pipe.incr(self.version_key)
+            await pipe.execute()
 
     async def delete(self, alert_id: str) -> ServiceAlert | None:
         """HDEL the alert (bumping the version) and return what it was."""
         raw = await cast(Any, self.redis.hget(self.key, alert_id))
         if raw is None:
             return None
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.hdel(self.key, alert_id)
-        pipe.incr(self.version_key)
-        removed, _ = await pipe.execute()
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hdel(self.key, alert_id)
+            pipe.incr(self.version_key)
+            removed, _ = await pipe.execute()
         return alert_from_dict(json.loads(raw)) if removed else None
 
     async def list_alerts(self) -> list[ServiceAlert]:

@@ -79,10 +79,10 @@ class RedisSubscriptionStore:
 
     async def put(self, subscription: Subscription) -> None:
         """HSET and bump the version, in one transaction."""
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.hset(self.key, subscription.id, subscription.model_dump_json())
-        pipe.incr(self.version_key)
-        await pipe.execute()
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self.key, subscription.id, subscription.model_dump_json())
+            pipe.incr(self.version_key)
+            await pipe.execute()
 
     async def get(self, subscription_id: str, now: float) -> Subscription | None:
         """HGET, parsed; None when missing or expired."""
@@ -94,10 +94,10 @@ class RedisSubscriptionStore:
 
     async def delete(self, subscription_id: str) -> bool:
         """HDEL and bump the version."""
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.hdel(self.key, subscription_id)
-        pipe.incr(self.version_key)
-        removed, _ = await pipe.execute()
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hdel(self.key, subscription_id)
+            pipe.incr(self.version_key)
+            removed, _ = await pipe.execute()
         return bool(removed)
 
     async def list_active(self, now: float) -> list[Subscription]:

@@ -88,10 +88,10 @@ class Election:
     async def publish_states(self, states: list[SourceState]) -> None:
         """Write the states for the followers (a failure is retried with the next poll)."""
         try:
-            pipe = self.redis.pipeline(transaction=True)
-            pipe.set(self.states_key, encode_states(states))
-            pipe.incr(self.version_key)
-            _, version = await pipe.execute()
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.set(self.states_key, encode_states(states))
+                pipe.incr(self.version_key)
+                _, version = await pipe.execute()
             self._seen_version = int(version)
         except RETRYABLE as error:
             log.warning("realtime states not shared (%s)", error)
