@@ -174,6 +174,8 @@ class Deliveries:
 
     def __init__(self) -> None:
         self.arrivals: dict[str, dict[str, list[float]]] = {"sse": {}, "webhook": {}}
+        self.streams = 0
+        self.failures: list[str] = []
 
     def record(self, channel: str, body: bytes | str) -> None:
         """Note the arrival of one delivery now."""
@@ -186,6 +188,10 @@ async def sse_client(
 ) -> None:
     url = f"{base}/api/v1/subscriptions/{sub['id']}/events"
     async with session.get(url, params={"token": sub["token"]}) as response:
+        if response.status != 200:
+            seen.failures.append(f"HTTP {response.status}: {await response.text()}")
+            return
+        seen.streams += 1
         async for raw in response.content:
             line = raw.decode().rstrip("\n")
             if line.startswith("data: "):
@@ -259,6 +265,8 @@ async def bench_delivery(base: str, n_sse: int, n_hooks: int, rounds: int) -> di
         await runner.cleanup()
     return {channel: summary(values, rounds) for channel, values in latencies.items()} | {
         "sse_clients": n_sse,
+        "sse_streams_open": seen.streams,
+        "sse_refused": seen.failures[:3],
         "webhook_receivers": n_hooks,
         "rounds": rounds,
         "target_p99_ms_sse": 200,

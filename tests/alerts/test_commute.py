@@ -87,5 +87,9 @@ def test_usual_legs_watch_and_alternative(tiny: Network) -> None:
     instead = alternative(planner, tiny, COMMUTE, broken, now=moment, base=None)
     assert instead is not None
     assert [leg.trip_id for leg in instead.legs if leg.transit] == ["T2"]
-    closed = alternative(planner, tiny, COMMUTE, disruption(route_id="t:R1"), now=moment, base=None)
-    assert closed is None  # the only line is out: nothing to offer
+    without_r1 = alternative(
+        planner, tiny, COMMUTE, disruption(route_id="t:R1"), now=moment, base=None
+    )
+    # line 1 is out all day: only the night trip N1 of line 2 goes from A to D
+    assert without_r1 is not None
+    assert [(leg.route.id, leg.trip_id) for leg in without_r1.legs if leg.route] == [("t:R2", "N1")]

@@ -176,3 +176,22 @@ async def _publish_until_accepted(client: TestClient[Any, Any], n: int) -> tuple
         assert response.status == 503, await response.text()
         failures += 1
         await asyncio.sleep(0.1)
+
+
+async def test_subscriptions_survive_a_hub_restart(
+    prefix: str, aiohttp_client: Client, bay_area_dir: Path, tmp_path: Path
+) -> None:
+    settings = bay_settings(tmp_path, redis_url="redis://127.0.0.1:6379/0", redis_prefix=prefix)
+    first = await aiohttp_client(create_app(settings, source=DirectorySource(bay_area_dir)))
+    await wait_until(lambda: _applied(first))  # the BART alert is active: sent on creation
+    created = await subscribe(first, lines=["bart:1"])
+    await first.close()
+    second = await aiohttp_client(create_app(settings, source=DirectorySource(bay_area_dir)))
+    url = f"/api/v1/subscriptions/{created['id']}"
+    read = await second.get(url, params={"token": created["token"]})
+    assert read.status == 200 and (await read.json())["spec"]["lines"] == ["bart:1"]
+    events = await second.get(
+        url + "/events", params={"token": created["token"], "last_event_id": "0"}
+    )
+    assert (await read_event(events))["data"]["alert"]["id"] == BART_ALERT  # its log survived
+    events.close()

@@ -12,7 +12,9 @@ import pytest
 from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient, TestServer
 
+from alerts.subscriptions import Watch
 from hub.app import create_app
+from hub.realtime import REALTIME
 from hub.reload import DirectorySource
 from tests.alerts.test_webhooks import verify
 from tests.hub.test_realtime import BART_ALERT, TOKEN, bay_settings, manual_body
@@ -189,3 +191,28 @@ async def test_a_disrupted_commute_gets_its_leg_and_an_alternative(
     rides = [x for x in alternative["legs"] if x["transit"]]
     assert rides and all(x["route"]["id"] != leg["route_id"] for x in rides)
     stream.close()
+
+
+async def test_commutes_planned_on_another_network_are_planned_again(
+    bay: TestClient[Any, Any],
+) -> None:
+    commute = {
+        "origin": "bart:MONT",
+        "destination": "bart:19TH",
+        "weekdays": ["wed"],
+        "window": {"kind": "arrive", "start": "11:00", "end": "11:30"},
+    }
+    created = await subscribe(bay, commute=commute, lines=["bart:3"])
+    service = bay.app[REALTIME]
+    stored = await service.subscriptions.get(created["id"], service.now())
+    assert stored is not None and stored.network_version == service.reloader.served.network.version
+    # as if planned on a network since replaced (a reload swaps the network whole)
+    await service.subscriptions.put(
+        stored.model_copy(update={"network_version": "old", "commute_legs": [], "watch": Watch()})
+    )
+    assert await service.commutes.replan_all() == 1
+    again = await service.subscriptions.get(created["id"], service.now())
+    assert again is not None and again.network_version == service.reloader.served.network.version
+    assert again.commute_legs and "bart:3" in again.watch.routes
+    assert again.watch.routes >= {leg.route_id for leg in again.commute_legs}
+    assert await service.commutes.replan_all() == 0
