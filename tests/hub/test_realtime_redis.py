@@ -83,6 +83,8 @@ async def test_two_workers_share_one_ingest_loop_and_the_subscriptions(
 
     await wait_until(listed_on_a)  # a manual alert reaches every worker
     stream.close()
+    for client in (a, b):
+        await client.close()  # before the prefix's keys are deleted
 
 
 @pytest.fixture
@@ -195,3 +197,4 @@ async def test_subscriptions_survive_a_hub_restart(
     )
     assert (await read_event(events))["data"]["alert"]["id"] == BART_ALERT  # its log survived
     events.close()
+    await second.close()  # before the prefix's keys are deleted
