@@ -31,28 +31,3 @@ def to_service_seconds(moment: dt.datetime, day: dt.date, tz: ZoneInfo) -> int:
         raise ValueError("datetime must be timezone-aware")
     origin = service_day_origin(day, tz).astimezone(dt.UTC)
     return int((moment.astimezone(dt.UTC) - origin).total_seconds())
-
-
-def parse_gtfs_time(text: str) -> int | None:
-    """Parse `H:MM:SS` or `HH:MM:SS` (hours may pass 24) into seconds; blank gives None.
-
-    Raises:
-        ValueError: when the text is not a GTFS time.
-    """
-    text = text.strip()
-    if not text:
-        return None
-    parts = text.split(":")
-    if len(parts) != 3:
-        raise ValueError(f"not a GTFS time: {text!r}")
-    h, m, s = (int(p) for p in parts)
-    if h < 0 or not 0 <= m < 60 or not 0 <= s < 60:
-        raise ValueError(f"not a GTFS time: {text!r}")
-    return h * 3600 + m * 60 + s
-
-
-def format_gtfs_time(seconds: int) -> str:
-    """Format service-day seconds as `HH:MM:SS` (hours may pass 24)."""
-    h, rem = divmod(int(seconds), 3600)
-    m, s = divmod(rem, 60)
-    return f"{h:02d}:{m:02d}:{s:02d}"
