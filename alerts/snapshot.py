@@ -87,10 +87,6 @@ class RealtimeSnapshot:
     vehicles: tuple[VehiclePosition, ...] = ()
     feeds: tuple[FeedReport, ...] = ()
 
-    def find_alert(self, alert_id: str) -> ServiceAlert | None:
-        """The alert with this id, or None."""
-        return next((a for a in self.alerts if a.id == alert_id), None)
-
 
 EMPTY_SNAPSHOT = RealtimeSnapshot(None, 0.0, "none")
 
