@@ -18,15 +18,6 @@ from feeds.gtfs_fields import (
 from feeds.notice import NoticeLog
 
 STOP, STATION, ENTRANCE, NODE, BOARDING_AREA = range(5)
-STOP_COLUMNS = [
-    "stop_id",
-    "stop_name",
-    "stop_lat",
-    "stop_lon",
-    "location_type",
-    "parent_station",
-    "wheelchair_boarding",
-]
 # What each location type may hang under (GTFS "parent_station" rules).
 _PARENT_TYPE = {STOP: STATION, ENTRANCE: STATION, NODE: STATION, BOARDING_AREA: STOP}
 
