@@ -20,7 +20,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from routing.gazetteer import KIND_ADDRESS, KIND_PLACE, KIND_STREET
-from routing.geo import EARTH_RADIUS_M
+from routing.geo import EARTH_RADIUS_M, unit_sphere
 from routing.place_text import normalize
 
 F64 = npt.NDArray[np.float64]
@@ -187,7 +187,7 @@ def _street_of_way(key_ids: I64, node_way: I64, node_id: I64, lat: F64, lon: F64
         np.column_stack([np.bincount(node_way, lat, n), np.bincount(node_way, lon, n)])
         / np.bincount(node_way, minlength=n)[:, None]
     )
-    xyz = _unit(centre[:, 0], centre[:, 1])
+    xyz = unit_sphere(centre[:, 0], centre[:, 1])
     pairs = cKDTree(xyz).query_pairs(STREET_LINK_M / EARTH_RADIUS_M, output_type="ndarray")
     if pairs.size:
         pairs = pairs[key_ids[pairs[:, 0]] == key_ids[pairs[:, 1]]]
@@ -196,11 +196,6 @@ def _street_of_way(key_ids: I64, node_way: I64, node_id: I64, lat: F64, lon: F64
     r, c = np.concatenate(rows), np.concatenate(cols)
     graph = sp.coo_matrix((np.ones(r.size, np.int8), (r, c)), shape=(n, n))
     return np.asarray(connected_components(graph, directed=False)[1], dtype=np.int64)
-
-
-def _unit(lat: F64, lon: F64) -> F64:
-    la, lo = np.radians(lat), np.radians(lon)
-    return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
 
 
 def _representative(lat: F64, lon: F64) -> int:

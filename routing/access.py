@@ -20,12 +20,12 @@ import numpy as np
 import numpy.typing as npt
 from scipy.spatial import cKDTree
 
-from routing.geo import EARTH_RADIUS_M, haversine_m
+from routing.geo import EARTH_RADIUS_M, haversine_m, unit_sphere
 from routing.network import Network
 from routing.offset_pruning import Mask, useful
 from routing.query import AccessMode, Location, Offset, StopRef
 from routing.snap import EdgeSnap
-from routing.street_islands import snap_to_mainland, stop_nodes, unit_sphere
+from routing.street_islands import snap_to_mainland, stop_nodes
 from routing.street_search import StreetTree, shortest_path_tree
 from routing.streets import F64, I32, CsrGraph, StreetGraph
 

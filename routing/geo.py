@@ -19,3 +19,9 @@ def haversine_m(
     dlmb = np.radians(np.asarray(lon2) - np.asarray(lon1))
     a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
     return np.asarray(2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(a)), dtype=np.float64)
+
+
+def unit_sphere(lat: Floats, lon: Floats) -> Floats:
+    """Points on the unit sphere, where chord distance grows with great-circle distance."""
+    la, lo = np.radians(lat), np.radians(lon)
+    return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])

@@ -22,7 +22,7 @@ import numpy.typing as npt
 from scipy.spatial import cKDTree
 
 from routing.gazetteer import Gazetteer
-from routing.geo import EARTH_RADIUS_M, haversine_m
+from routing.geo import EARTH_RADIUS_M, haversine_m, unit_sphere
 from routing.place_fuzzy import FuzzyVocabulary
 from routing.place_text import STOPWORDS, name_tokens, normalize, tokens
 
@@ -117,7 +117,7 @@ def nearest(
     """Entries with a point within `max_distance_m` of (lat, lon), nearest first."""
     if index.tree is None:
         return []
-    point = _unit(np.array([lat]), np.array([lon]))[0]
+    point = unit_sphere(np.array([lat]), np.array([lon]))[0]
     radius = 2 * np.sin(max_distance_m / EARTH_RADIUS_M / 2)
     hits = np.asarray(index.tree.query_ball_point(point, radius), dtype=np.int64)
     if hits.size == 0:
@@ -160,7 +160,7 @@ def _build(saved: Gazetteer) -> PlaceIndex:
     keys = [f"{k}|{normalize(name)}" for k, name in zip(gaz.kind.tolist(), gaz.names, strict=True)]
     key_ids: list[int] = np.unique(np.array(keys, dtype=object), return_inverse=True)[1].tolist()
     point_entry = np.repeat(np.arange(n, dtype=np.int32), np.diff(gaz.point_ptr))
-    tree = cKDTree(_unit(gaz.point_lat, gaz.point_lon)) if point_entry.size else None
+    tree = cKDTree(unit_sphere(gaz.point_lat, gaz.point_lon)) if point_entry.size else None
     return PlaceIndex(
         gazetteer=gaz,
         vocabulary=FuzzyVocabulary.build(vocabulary),
@@ -293,8 +293,3 @@ def _same_place(keys: I32, lat: F64, lon: F64) -> npt.NDArray[np.bool_]:
         dx * dx + dy * dy < SAME_PLACE_M**2
     )
     return same
-
-
-def _unit(lat: F64, lon: F64) -> F64:
-    la, lo = np.radians(lat), np.radians(lon)
-    return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])

@@ -19,7 +19,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from routing.geo import EARTH_RADIUS_M, haversine_m
+from routing.geo import EARTH_RADIUS_M, haversine_m, unit_sphere
 from routing.network import Network
 from routing.snap import EdgeSnap, snap_point
 from routing.streets import F64, I32, StreetGraph
@@ -108,12 +108,6 @@ def stop_nodes(network: Network, streets: StreetGraph, mode: str) -> tuple[I32, 
             dist = np.where(keep, streets.stop_node_dist_m, dist).astype(np.float64)
         per_mode[mode] = (nodes, dist)
     return per_mode[mode]
-
-
-def unit_sphere(lat: F64, lon: F64) -> F64:
-    """Points on the unit sphere, where chord distance grows with great-circle distance."""
-    la, lo = np.radians(lat), np.radians(lon)
-    return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
 
 
 def _mainland(streets: StreetGraph, mode: str) -> _Mainland:
