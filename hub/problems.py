@@ -65,6 +65,18 @@ def reject_unknown_params(request: web.Request, allowed: frozenset[str]) -> None
             raise invalid_param(name, f"unknown parameter (accepted: {known})")
 
 
+async def json_body(request: web.Request) -> Any:
+    """The request's body parsed as JSON.
+
+    Raises:
+        ApiError: 400 when the body is not JSON.
+    """
+    try:
+        return await request.json()
+    except ValueError:
+        raise ApiError(400, "the body must be JSON", param="body") from None
+
+
 @web.middleware
 async def problem_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Turn `ApiError`, aiohttp's HTTP errors and unexpected failures into problem responses."""

@@ -19,7 +19,7 @@ from alerts.manual import ManualAlertError, ManualAlertRequest, manual_alert
 from alerts.models import ServiceAlert
 from alerts.redis_client import RETRYABLE
 from hub.plan_request import parse_time
-from hub.problems import ApiError, invalid_param, reject_unknown_params
+from hub.problems import ApiError, invalid_param, json_body, reject_unknown_params
 from hub.state import STATE
 
 LIST_PARAMS = frozenset({"feed", "route", "stop", "active_at", "lang"})
@@ -101,7 +101,7 @@ def _authorize(request: web.Request, feed: str) -> None:
 async def post_alert(request: web.Request) -> web.Response:
     """Validate and publish a manual disruption."""
     reject_unknown_params(request, frozenset())
-    body = await _json_body(request)
+    body = await json_body(request)
     try:
         checked = ManualAlertRequest.model_validate(body)
     except ValidationError as error:
@@ -140,13 +140,6 @@ async def delete_alert(request: web.Request) -> web.Response:
         raise _unavailable(error) from None
     service.changed()
     return web.Response(status=204)
-
-
-async def _json_body(request: web.Request) -> Any:
-    try:
-        return await request.json()
-    except ValueError:
-        raise ApiError(400, "the body must be JSON", param="body") from None
 
 
 def _unavailable(error: BaseException) -> ApiError:

@@ -32,7 +32,7 @@ from alerts.subscriptions import (
 from alerts.webhooks import UnsafeUrl, check_url
 from hub.api.limits import DEADLINE_S
 from hub.api.subscription_events import stream_events
-from hub.problems import ApiError, reject_unknown_params
+from hub.problems import ApiError, json_body, reject_unknown_params
 from hub.realtime_commutes import spec_watch
 from hub.state import STATE
 from routing.network import Network
@@ -83,7 +83,7 @@ def _service(request: web.Request) -> Any:
 async def create(request: web.Request) -> web.Response:
     """Create a subscription: 201 with its id, token and secrets."""
     reject_unknown_params(request, frozenset())
-    body = _parse(CreateSubscription, await _json(request))
+    body = _parse(CreateSubscription, await json_body(request))
     spec = SubscriptionSpec.model_validate(body.model_dump(exclude={"expires_in_days"}))
     service = _service(request)
     now = service.now()
@@ -119,7 +119,7 @@ async def update(request: web.Request) -> web.Response:
     """Renew it or change what it watches."""
     reject_unknown_params(request, frozenset({"token"}))
     current = await authorized(request)
-    raw = await _json(request)
+    raw = await json_body(request)
     if not isinstance(raw, dict):
         raise ApiError(400, "the body must be a JSON object", param="body")
     merged = {**current.spec.model_dump(), **raw}
@@ -239,13 +239,6 @@ def _parse(model: type[M], body: Any) -> M:
         first = error.errors()[0]
         name = ".".join(str(p) for p in first["loc"]) or "body"
         raise ApiError(400, f"invalid {name!r}: {first['msg']}", param=name) from None
-
-
-async def _json(request: web.Request) -> Any:
-    try:
-        return await request.json()
-    except ValueError:
-        raise ApiError(400, "the body must be JSON", param="body") from None
 
 
 async def _store(awaitable: Any) -> Any:
