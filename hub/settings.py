@@ -113,17 +113,10 @@ class Settings(BaseSettings):
     log_format: Literal["kv", "json"] = "kv"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
-    @field_validator("now", mode="before")
+    @field_validator("now", "redis_url", "widget_secret", mode="before")
     @classmethod
-    def _blank_now_is_unset(cls, value: object) -> object:
+    def _blank_is_unset(cls, value: object) -> object:
         # `HUB_NOW=` (set but empty) is how shells unset things in .env files.
-        if isinstance(value, str) and not value.strip():
-            return None
-        return value
-
-    @field_validator("redis_url", "widget_secret", mode="before")
-    @classmethod
-    def _blank_redis_is_unset(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
             return None
         return value
