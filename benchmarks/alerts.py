@@ -1,14 +1,16 @@
 """Realtime benchmark: ingest speed, publish-to-delivery latency (SSE and webhooks), routing cost.
 
 Usage: ``.venv/bin/python benchmarks/alerts.py [--sse 1000] [--webhooks 100] [--rounds 5]
-[--redis redis://127.0.0.1:6379/0]``
+[--redis redis://127.0.0.1:6379/0 [--hubs 2]]``
 
 1. Ingest of BART's 2019-08-07 TripUpdates (40 kB) and of a synthetic ~1 MB TripUpdates feed
    made of those updates repeated (with fresh entity ids) onto the BART network.
-2. The hub serves the bay-area replay in a child process (its own event loop and core);
-   `--sse` subscriptions stream Server-Sent Events and `--webhooks` more receive signed
-   webhooks on loopback; an operator posts `--rounds` manual alerts and each delivery's
-   latency is taken from just before the POST to its arrival.
+2. The hub serves the bay-area replay in a child process (its own event loop), or `--hubs`
+   processes sharing one Redis; `--sse` subscriptions (spread over the hubs) stream
+   Server-Sent Events and `--webhooks` more receive signed webhooks on loopback, the
+   receivers in two more processes (`benchmarks/alerts_clients.py`); an operator posts
+   `--rounds` manual alerts to the first hub and each delivery's latency is taken from just
+   before the POST to the arrival of its last byte.
 3. Routing: the same BART queries planned on the realtime overlay and on the timetable.
 
 Targets (issue 5): ingest of a 1 MB feed <= 200 ms; p99 delivery to 1,000 SSE clients
@@ -41,6 +43,7 @@ if sys.path and Path(sys.path[0]).resolve() == REPO / "benchmarks":
     sys.path[0] = str(REPO)
 
 from alerts.ingest import ingest  # noqa: E402
+from benchmarks.alerts_clients import Counter, read_streams, receive_webhooks  # noqa: E402
 from feeds.build import build_network  # noqa: E402
 from feeds.source import BuildOptions, FeedSource  # noqa: E402
 from routing.network import Network  # noqa: E402
@@ -169,60 +172,43 @@ def serve(directory: str, port: int, redis_url: str | None, prefix: str) -> None
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
 
 
-class Deliveries:
-    """Arrival times of each alert, by channel."""
+class Receiver:
+    """A receiving process of `benchmarks.alerts_clients`: its pipe and delivery counter."""
 
-    def __init__(self) -> None:
-        self.arrivals: dict[str, dict[str, list[float]]] = {"sse": {}, "webhook": {}}
-        self.streams = 0
-        self.failures: list[str] = []
+    def __init__(self, target: Any, *args: Any) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.control, child_end = context.Pipe()
+        self.count = context.RawValue("q", 0)
+        self.process = context.Process(
+            target=target, args=(*args, self.count, child_end), daemon=True
+        )
+        self.process.start()
 
-    def record(self, channel: str, body: bytes | str) -> None:
-        """Note the arrival of one delivery now."""
-        alert_id = json.loads(body)["alert"]["id"]
-        self.arrivals[channel].setdefault(alert_id, []).append(time.time())
+    async def reply(self) -> Any:
+        """The process's next message."""
+        return await asyncio.to_thread(self.control.recv)
 
-
-async def sse_client(
-    session: aiohttp.ClientSession, base: str, sub: dict[str, Any], seen: Deliveries
-) -> None:
-    url = f"{base}/api/v1/subscriptions/{sub['id']}/events"
-    async with session.get(url, params={"token": sub["token"]}) as response:
-        if response.status != 200:
-            seen.failures.append(f"HTTP {response.status}: {await response.text()}")
-            return
-        seen.streams += 1
-        async for raw in response.content:
-            line = raw.decode().rstrip("\n")
-            if line.startswith("data: "):
-                seen.record("sse", line[6:])
-
-
-async def webhook_receiver(seen: Deliveries) -> tuple[web.AppRunner, str]:
-    async def hook(request: web.Request) -> web.Response:
-        seen.record("webhook", await request.read())
-        return web.Response(status=204)
-
-    app = web.Application()
-    app.router.add_post("/hook/{n}", hook)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    return runner, f"http://127.0.0.1:{port}"
+    async def arrivals(self) -> Any:
+        """Stop the process; what it received."""
+        self.control.send("stop")
+        found = await asyncio.wait_for(self.reply(), 120)
+        self.process.join(10)
+        return found
 
 
 async def subscribe_all(
-    session: aiohttp.ClientSession, base: str, bodies: list[dict[str, Any]]
+    session: aiohttp.ClientSession, bases: list[str], bodies: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
+    """Create the subscriptions, the i-th on hub ``i % len(bases)``; each with its hub."""
     limit = asyncio.Semaphore(32)
 
-    async def one(body: dict[str, Any]) -> dict[str, Any]:
+    async def one(i: int, body: dict[str, Any]) -> dict[str, Any]:
+        base = bases[i % len(bases)]
         async with limit, session.post(f"{base}/api/v1/subscriptions", json=body) as response:
             assert response.status == 201, await response.text()
-            return dict(await response.json())
+            return dict(await response.json()) | {"base": base}
 
-    return list(await asyncio.gather(*(one(b) for b in bodies)))
+    return list(await asyncio.gather(*(one(i, b) for i, b in enumerate(bodies))))
 
 
 async def wait_ready(session: aiohttp.ClientSession, base: str) -> None:
@@ -240,48 +226,67 @@ async def wait_ready(session: aiohttp.ClientSession, base: str) -> None:
     raise RuntimeError("the hub did not start")
 
 
-async def bench_delivery(base: str, n_sse: int, n_hooks: int, rounds: int) -> dict[str, Any]:
-    seen = Deliveries()
+def stream_target(sub: dict[str, Any]) -> tuple[int, str]:
+    """The port and path of a subscription's event stream."""
+    port = int(sub["base"].rsplit(":", 1)[1])
+    return port, f"/api/v1/subscriptions/{sub['id']}/events?token={sub['token']}"
+
+
+async def bench_delivery(bases: list[str], n_sse: int, n_hooks: int, rounds: int) -> dict[str, Any]:
+    """Post `rounds` alerts to the first hub; latencies to the SSE clients and the webhooks.
+
+    The SSE streams (spread over the hubs) and the webhook receivers run in two processes of
+    their own (`benchmarks.alerts_clients`); this one only posts and waits.
+    """
     connector = aiohttp.TCPConnector(limit=0)
-    timeout = aiohttp.ClientTimeout(total=None, sock_read=None)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-        await wait_ready(session, base)
-        runner, hooks = await webhook_receiver(seen)
-        subs = await subscribe_all(session, base, [{"lines": ["bart:1"]} for _ in range(n_sse)])
-        hooked = [{"lines": ["bart:1"], "webhook_url": f"{hooks}/hook/{i}"} for i in range(n_hooks)]
-        await subscribe_all(session, base, hooked)
-        readers = [asyncio.create_task(sse_client(session, base, s, seen)) for s in subs]
-        await asyncio.sleep(3)  # every stream open and waiting
-        latencies: dict[str, list[float]] = {"sse": [], "webhook": []}
+    async with aiohttp.ClientSession(connector=connector) as session:
+        for base in bases:
+            await wait_ready(session, base)
+        hooks = Receiver(receive_webhooks)
+        _, hook_port = await hooks.reply()
+        subs = await subscribe_all(session, bases, [{"lines": ["bart:1"]} for _ in range(n_sse)])
+        url = f"http://127.0.0.1:{hook_port}/hook"
+        hooked = [{"lines": ["bart:1"], "webhook_url": f"{url}/{i}"} for i in range(n_hooks)]
+        await subscribe_all(session, bases[:1], hooked)
+        streams = Receiver(read_streams, [stream_target(s) for s in subs])
+        _, opened = await streams.reply()
+        await asyncio.sleep(1)  # every stream waiting
+        sent: dict[str, float] = {}
         for n in range(rounds):
-            sent = time.time()
-            alert_id = await post_alert(session, base, n)
-            await wait_all(seen, alert_id, n_sse, n_hooks)
-            for channel, arrivals in seen.arrivals.items():
-                latencies[channel] += [t - sent for t in arrivals.get(alert_id, [])]
+            started = time.time()
+            sent[await post_alert(session, bases[0], n)] = started
+            await wait_all(streams.count, hooks.count, (n + 1) * n_sse, (n + 1) * n_hooks)
             await asyncio.sleep(0.5)
-        for task in readers:
-            task.cancel()
-        await runner.cleanup()
-    return {channel: summary(values, rounds) for channel, values in latencies.items()} | {
+        sse: list[tuple[str, float]] = await streams.arrivals()
+        webhooks: list[tuple[str, tuple[str, float]]] = await hooks.arrivals()
+    arrivals = {"sse": sse, "webhook": [arrival for _, arrival in webhooks]}
+    return {channel: summary(found, sent) for channel, found in arrivals.items()} | {
         "sse_clients": n_sse,
-        "sse_streams_open": seen.streams,
-        "sse_refused": seen.failures[:3],
+        "sse_streams_open": opened,
         "webhook_receivers": n_hooks,
+        "webhook_duplicates": len(webhooks) - len({hook_id for hook_id, _ in webhooks}),
+        "hubs": len(bases),
         "rounds": rounds,
         "target_p99_ms_sse": 200,
     }
 
 
-def summary(values: list[float], rounds: int) -> dict[str, Any]:
+def summary(arrivals: list[tuple[str, float]], sent: dict[str, float]) -> dict[str, Any]:
+    """Latency percentiles of the deliveries of the alerts `sent` (alert id: POST time)."""
+    by_alert: dict[str, list[float]] = {alert_id: [] for alert_id in sent}
+    for alert_id, arrived in arrivals:
+        if alert_id in by_alert:
+            by_alert[alert_id].append(arrived - sent[alert_id])
+    values = [latency for found in by_alert.values() for latency in found]
     if not values:
         return {"deliveries": 0}
     return {
         "deliveries": len(values),
-        "per_round": len(values) / rounds,
+        "per_round": len(values) / len(sent),
         "p50_ms": round(1000 * percentile(values, 50), 1),
         "p99_ms": round(1000 * percentile(values, 99), 1),
         "max_ms": round(1000 * max(values), 1),
+        "p99_ms_by_round": [round(1000 * percentile(f, 99), 1) for f in by_alert.values() if f],
     }
 
 
@@ -299,12 +304,11 @@ async def post_alert(session: aiohttp.ClientSession, base: str, n: int) -> str:
         return str((await response.json())["id"])
 
 
-async def wait_all(seen: Deliveries, alert_id: str, n_sse: int, n_hooks: int) -> None:
+async def wait_all(sse: Counter, hooks: Counter, n_sse: int, n_hooks: int) -> None:
+    """Until the receivers counted `n_sse` events and `n_hooks` webhooks (30 s at most)."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        sse = len(seen.arrivals["sse"].get(alert_id, []))
-        hooks = len(seen.arrivals["webhook"].get(alert_id, []))
-        if sse >= n_sse and hooks >= n_hooks:
+        if sse.value >= n_sse and hooks.value >= n_hooks:
             return
         await asyncio.sleep(0.01)
 
@@ -326,7 +330,10 @@ def main() -> None:
     parser.add_argument("--webhooks", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--redis", default=None, help="share through this Redis URL")
+    parser.add_argument("--hubs", type=int, default=1, help="hub processes (more need --redis)")
     args = parser.parse_args()
+    if args.hubs > 1 and args.redis is None:
+        parser.error("several hubs share their state through Redis: give --redis")
     feeds = [
         FeedSource("bart", DATA / "bart_2019.gtfs.zip"),
         FeedSource("caltrain", DATA / "caltrain_2017-2019.gtfs.zip"),
@@ -338,24 +345,31 @@ def main() -> None:
     print(json.dumps(results, indent=2), flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         save(network, report.streets, Path(tmp) / "net")
-        port = free_port()
-        prefix = f"bench:{port}:"
-        child = multiprocessing.get_context("spawn").Process(
-            target=serve, args=(tmp, port, args.redis, prefix), daemon=True
-        )
-        child.start()
+        ports = [free_port() for _ in range(args.hubs)]
+        prefix = f"bench:{ports[0]}:"
+        context = multiprocessing.get_context("spawn")
+        hubs = [
+            context.Process(target=serve, args=(tmp, port, args.redis, prefix), daemon=True)
+            for port in ports
+        ]
+        for hub in hubs:
+            hub.start()
         try:
             delivery = asyncio.run(
                 asyncio.wait_for(
                     bench_delivery(
-                        f"http://127.0.0.1:{port}", args.sse, args.webhooks, args.rounds
+                        [f"http://127.0.0.1:{port}" for port in ports],
+                        args.sse,
+                        args.webhooks,
+                        args.rounds,
                     ),
                     DEADLINE_S,
                 )
             )
         finally:
-            child.terminate()
-            child.join(10)
+            for hub in hubs:
+                hub.terminate()
+                hub.join(10)
             if args.redis is not None:
                 forget(args.redis, prefix)
     results["delivery"] = delivery | {"shared_through_redis": args.redis is not None}
