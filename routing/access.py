@@ -13,21 +13,20 @@ from __future__ import annotations
 import math
 import weakref
 from dataclasses import dataclass, replace
-from itertools import repeat
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.spatial import cKDTree
+from numba import njit
 
-from routing.geo import EARTH_RADIUS_M, haversine_m, unit_sphere
+from routing.geo import haversine_one
 from routing.network import Network
 from routing.offset_pruning import Mask, useful
-from routing.query import AccessMode, Location, Offset, StopRef
+from routing.query import AccessMode, Location, Offset, OffsetArrays, StopRef
 from routing.snap import EdgeSnap
 from routing.street_islands import snap_to_mainland, stop_nodes
 from routing.street_search import StreetTree, shortest_path_tree
-from routing.streets import F64, I32, CsrGraph, StreetGraph
+from routing.streets import F64, I32, I64, CsrGraph, StreetGraph
 
 # The crow-fly fallback lengthens straight lines as the build's crow-fly footpaths do.
 CROW_FLY_DETOUR = 1.3
@@ -67,29 +66,46 @@ class StreetAccess:
     """The stops one end reaches by one mode, and what is needed to draw each leg.
 
     ``tree`` is the street search (None when the end did not snap onto the streets); with
-    ``reverse`` it ran from the destination against the edges. ``straight`` stops are drawn
-    as a straight line (``crow_fly`` ones flagged so, the others are network footpaths).
-    ``reached`` counts the stops reached before useless offsets were pruned.
+    ``reverse`` it ran from the destination against the edges. ``table`` holds the offsets
+    handed to the transit search and ``how`` how each of its stops was reached (`CROW`,
+    `STREET`, `NAMED`): straight stops are drawn as a straight line (crow-fly ones flagged
+    so, the others are network footpaths). ``reached`` counts the stops reached before useless
+    offsets were pruned.
     """
 
     end: Endpoint
     mode: AccessMode
     reverse: bool
     speed_mps: float
-    offsets: tuple[Offset, ...]
+    table: OffsetArrays
+    how: I8
     tree: StreetTree | None
     snap: EdgeSnap | None
-    straight: frozenset[int]
-    crow_fly: frozenset[int]
     reached: int = 0
+
+    @property
+    def offsets(self) -> tuple[Offset, ...]:
+        """The offsets, one `Offset` per stop."""
+        return self.table.as_tuple()
+
+    @property
+    def straight(self) -> frozenset[int]:
+        """Stops reached in a straight line (crow-fly or footpath), not along the streets."""
+        return frozenset(self.table.stops[self.how != STREET].tolist())
+
+    @property
+    def crow_fly(self) -> frozenset[int]:
+        """Stops reached by the crow-fly fallback."""
+        return frozenset(self.table.stops[self.how == CROW].tolist())
 
 
 @dataclass(frozen=True, slots=True)
 class _StopIndex:
-    """Boardable stops on the unit sphere (KD-tree), for crow-fly reach."""
+    """Boardable stops and their coordinates, for crow-fly reach."""
 
-    tree: cKDTree
     stops: I32
+    lat: F64
+    lon: F64
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,14 +154,15 @@ def street_access(
     """
     limits = (mode, speed_mps, max_s)
     snap = _snap(streets, end, mode)
-    tree = _search(network, streets, end, snap, limits, reverse)
-    if tree is None or streets is None:
+    searched = _search(network, streets, end, snap, limits, reverse)
+    tree = None if searched is None else searched[0]
+    if searched is None or streets is None:
         parts = [(CROW, _by_crow_fly(network, _all_stops(network), end, speed_mps, max_s))]
     else:
         off_streets = _links(network, streets, mode).off_streets
         parts = [
             (CROW, _by_crow_fly(network, off_streets, end, speed_mps, max_s)),
-            (STREET, _by_street(network, streets, tree, limits)),
+            (STREET, _by_street(network, streets, searched[1], limits)),
         ]
     if end.stop >= 0 and mode == "walk":
         parts.append((NAMED, _by_stop(network, end.stop, speed_mps, max_s)))
@@ -154,16 +171,9 @@ def street_access(
     if prune:
         keep = useful(network, stops, seconds, egress=reverse, usable=usable)
         stops, seconds, metres, how = stops[keep], seconds[keep], metres[keep], how[keep]
-    # Offsets are made in bulk (a bike search may reach thousands of stops).
-    whole_s = np.ceil(seconds - 1e-9).astype(np.int64).tolist()
-    offsets = tuple(
-        map(Offset, stops.tolist(), whole_s, repeat(mode), np.round(metres, 1).tolist())
-    )
-    straight = frozenset(stops[how != STREET].tolist())
-    crow_fly = frozenset(stops[how == CROW].tolist())
-    return StreetAccess(
-        end, mode, reverse, speed_mps, offsets, tree, snap, straight, crow_fly, reached
-    )
+    whole_s = np.ceil(seconds - 1e-9).astype(np.int32)
+    table = OffsetArrays(stops, whole_s, np.round(metres, 1), mode)
+    return StreetAccess(end, mode, reverse, speed_mps, table, how, tree, snap, reached)
 
 
 def street_end(
@@ -171,8 +181,8 @@ def street_end(
 ) -> StreetAccess:
     """`end` joined to the `mode` streets without a search from it: a direct path's target."""
     snap = _snap(streets, end, mode)
-    none = frozenset[int]()
-    return StreetAccess(end, mode, True, speed_mps, (), None, snap, none, none)
+    none = OffsetArrays(np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0), mode)
+    return StreetAccess(end, mode, True, speed_mps, none, np.empty(0, np.int8), None, snap)
 
 
 def leg_coordinates(
@@ -182,10 +192,15 @@ def leg_coordinates(
     end = (access.end.lon, access.end.lat)
     at_stop = (float(network.stop_lon[stop]), float(network.stop_lat[stop]))
     line = [end, at_stop]
-    if access.tree is not None and streets is not None and stop not in access.straight:
+    if access.tree is not None and streets is not None and _along_streets(access, stop):
         nodes = access.tree.path_to(int(_links(network, streets, access.mode).node_of[stop]))
         line = [end, *_snapped(access), *node_coordinates(streets, nodes), at_stop]
     return line[::-1] if access.reverse else line
+
+
+def _along_streets(access: StreetAccess, stop: int) -> bool:
+    at = int(np.searchsorted(access.table.stops, stop))
+    return at < access.how.size and access.table.stops[at] == stop and access.how[at] == STREET
 
 
 def node_coordinates(streets: StreetGraph, nodes: I32) -> Coords:
@@ -230,8 +245,11 @@ def _search(
     snap: EdgeSnap | None,
     limits: tuple[AccessMode, float, float],
     reverse: bool,
-) -> StreetTree | None:
-    """The bounded street search from the end (from its stop's node for a named stop)."""
+) -> tuple[StreetTree, F64] | None:
+    """The bounded street search from the end, and the costs of the street-linked stops' nodes.
+
+    A named stop's search starts at the stop's node.
+    """
     mode, speed_mps, max_s = limits
     if streets is None:
         return None
@@ -247,19 +265,17 @@ def _search(
     else:
         return None
     graph = reversed_streets(streets) if reverse else streets
-    return shortest_path_tree(graph, mode, nodes, cost, max_s, speed_mps)
+    probe = _links(network, streets, mode).nodes
+    return shortest_path_tree(graph, mode, nodes, cost, max_s, speed_mps, probe=probe)
 
 
 def _by_street(
-    network: Network,
-    streets: StreetGraph,
-    tree: StreetTree,
-    limits: tuple[AccessMode, float, float],
+    network: Network, streets: StreetGraph, costs: F64, limits: tuple[AccessMode, float, float]
 ) -> Reach:
-    """Stops whose street node the search reached: (stops, seconds, metres)."""
+    """Stops whose street node the search reached (`costs` of their nodes): (stops, s, m)."""
     mode, speed_mps, max_s = limits
     links = _links(network, streets, mode)
-    metres = tree.cost[links.nodes] * speed_mps + links.extra_m
+    metres = costs * speed_mps + links.extra_m
     seconds = metres / speed_mps
     keep = seconds <= max_s
     return links.stops[keep], seconds[keep], metres[keep]
@@ -272,14 +288,22 @@ def _by_crow_fly(
     radius_m = max_s * speed_mps / CROW_FLY_DETOUR
     if index is None or not (math.isfinite(end.lat) and math.isfinite(end.lon)):
         return _empty()
-    chord = 2.0 * math.sin(min(radius_m / (2 * EARTH_RADIUS_M), math.pi / 2))
-    point = unit_sphere(np.array([end.lat]), np.array([end.lon]))[0]
-    stops = index.stops[np.asarray(index.tree.query_ball_point(point, chord), dtype=np.int64)]
-    crow = haversine_m(end.lat, end.lon, network.stop_lat[stops], network.stop_lon[stops])
-    metres = np.atleast_1d(crow) * CROW_FLY_DETOUR
-    seconds = metres / speed_mps
-    keep = seconds <= max_s
-    return stops[keep].astype(np.int32), seconds[keep], metres[keep]
+    at, crow = _within(end.lat, end.lon, index.lat, index.lon, radius_m)
+    metres = crow * CROW_FLY_DETOUR
+    return index.stops[at], metres / speed_mps, metres
+
+
+@njit(cache=True, nogil=True)
+def _within(lat: float, lon: float, lats: F64, lons: F64, radius_m: float) -> tuple[I64, F64]:
+    """Positions of the points within `radius_m` of (lat, lon), and their distances."""
+    found, metres = np.empty(lats.size, np.int64), np.empty(lats.size)
+    n = 0
+    for i in range(lats.size):
+        d = haversine_one(lat, lon, lats[i], lons[i])
+        if d <= radius_m:
+            found[n], metres[n] = i, d
+            n += 1
+    return found[:n], metres[:n]
 
 
 def _by_stop(network: Network, stop: int, speed_mps: float, max_s: float) -> Reach:
@@ -342,8 +366,8 @@ def _boardable(network: Network) -> npt.NDArray[np.bool_]:
 def _index_of(network: Network, stops: npt.NDArray[np.integer[Any]]) -> _StopIndex | None:
     if stops.size == 0:
         return None
-    points = unit_sphere(network.stop_lat[stops], network.stop_lon[stops])
-    return _StopIndex(cKDTree(points), stops.astype(np.int32))
+    lat, lon = network.stop_lat[stops], network.stop_lon[stops]
+    return _StopIndex(stops.astype(np.int32), np.array(lat, np.float64), np.array(lon, np.float64))
 
 
 def _empty() -> Reach:

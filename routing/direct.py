@@ -61,15 +61,19 @@ def _through_trees(
     assert origin.tree is not None  # checked by the caller
     speed = origin.speed_mps
     if destination.tree is not None:
-        total = origin.tree.cost + destination.tree.cost
-        node = int(np.argmin(total))
-        seconds = float(total[node])
-        back = destination.tree.path_to(node)[::-1][1:]
+        a, b = origin.tree, destination.tree
+        common, at_a, at_b = np.intersect1d(a.nodes, b.nodes, True, return_indices=True)
+        if common.size == 0:
+            return None
+        total = a.costs[at_a] + b.costs[at_b]
+        best = int(np.argmin(total))
+        node, seconds = int(common[best]), float(total[best])
+        back = b.path_to(node)[::-1][1:]
     elif destination.snap is not None:
         nodes, along = destination.snap.arrivals()
         if nodes.size == 0:
             return None
-        total = origin.tree.cost[nodes] + (along + destination.snap.offset_m) / speed
+        total = origin.tree.cost_at(nodes) + (along + destination.snap.offset_m) / speed
         best = int(np.argmin(total))
         node, seconds, back = int(nodes[best]), float(total[best]), nodes[:0]
     else:

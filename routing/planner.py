@@ -202,8 +202,8 @@ def _search(
     combination: _Combination,
 ) -> list[Journey]:  # fmt: skip
     """The transit search between one combination's offsets."""
-    access, egress = combination.access.offsets, combination.egress.offsets
-    if not access or not egress:
+    access, egress = combination.access.table, combination.egress.table
+    if not len(access) or not len(egress):
         return []
     found = search(
         network,

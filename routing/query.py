@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
+
+import numpy as np
+import numpy.typing as npt
 
 from routing.ids import StopIdx
 
@@ -42,6 +45,56 @@ class Offset:
     duration_s: int
     mode: AccessMode
     distance_m: float = 0.0
+
+
+class OffsetLookup(Protocol):
+    """The offset of each stop a search started or ended at (a dict, or `OffsetArrays`)."""
+
+    def __getitem__(self, stop: int, /) -> Offset: ...
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class OffsetArrays:
+    """Offsets of one mode to many stops, as arrays: what a street search hands the transit one.
+
+    ``stops`` are distinct and ascending; `Offset` objects are made only for the few stops a
+    journey uses (a bike search may reach thousands).
+    """
+
+    stops: npt.NDArray[np.int32]
+    duration_s: npt.NDArray[np.int32]
+    distance_m: npt.NDArray[np.float64]
+    mode: AccessMode
+
+    def __len__(self) -> int:
+        return int(self.stops.size)
+
+    def __getitem__(self, stop: int, /) -> Offset:
+        """The offset to `stop`.
+
+        Raises:
+            KeyError: when `stop` is not one of them.
+        """
+        at = int(np.searchsorted(self.stops, stop))
+        if at >= self.stops.size or self.stops[at] != stop:
+            raise KeyError(stop)
+        return self._offset(at)
+
+    def select(self, keep: npt.NDArray[np.bool_]) -> OffsetArrays:
+        """The offsets where `keep` is True."""
+        return OffsetArrays(
+            self.stops[keep], self.duration_s[keep], self.distance_m[keep], self.mode
+        )
+
+    def as_tuple(self) -> tuple[Offset, ...]:
+        """Every offset as an `Offset`."""
+        return tuple(self._offset(i) for i in range(self.stops.size))
+
+    def _offset(self, i: int) -> Offset:
+        return Offset(
+            StopIdx(int(self.stops[i])), int(self.duration_s[i]), self.mode,
+            float(self.distance_m[i]),
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,7 +30,7 @@ import numpy.typing as npt
 
 from routing.journey import Journey
 from routing.network import Network
-from routing.query import Offset
+from routing.query import Offset, OffsetArrays, OffsetLookup
 from routing.raptor_frame import DayArrays, Frame, day_arrays, departure_times, frame_for
 from routing.raptor_kernels import INF, JOURNEY_FIELDS, LEG_FIELDS, NO_POS, range_query
 from routing.raptor_paths import pareto, to_journeys
@@ -97,10 +97,13 @@ def _workspace(network: Network, frame: Frame, rounds: int) -> Workspace:
     return ws
 
 
+Offsets = Sequence[Offset] | OffsetArrays
+
+
 def search(
     network: Network,
-    access: Sequence[Offset],
-    egress: Sequence[Offset],
+    access: Offsets,
+    egress: Offsets,
     day: int,
     time_s: int,
     *,
@@ -115,7 +118,8 @@ def search(
 
     Args:
         network: the timetable.
-        access: stops reachable from the origin, and how long reaching them takes.
+        access: stops reachable from the origin, and how long reaching them takes (`Offset`s,
+            or the arrays of a street search).
         egress: stops from which the destination is reached, and how long that takes.
         day: the service day (`service_days` column) whose clock `time_s` counts on.
         time_s: the earliest departure, or with `arrive_by` the latest arrival.
@@ -139,13 +143,13 @@ def search(
         raise ValueError("window_s and max_transfers must not be negative")
     frame = frame_for(network, arrive_by)
     days = day_arrays(network, frame, day, wheelchair=wheelchair, bikes=bikes, overlay=overlay)
-    sources = usable_offsets(egress if arrive_by else access, days)
-    targets = usable_offsets(access if arrive_by else egress, days)
-    if not sources or not targets:
+    sources = _usable(egress if arrive_by else access, days)
+    targets = _usable(access if arrive_by else egress, days)
+    if not sources[0].size or not targets[0].size:
         return []
     start = -time_s if arrive_by else time_s
     rows = _run(network, frame, days, sources, targets, start, window_s, max_transfers + 2)
-    return pareto(to_journeys(frame, day, rows, sources, targets))
+    return pareto(to_journeys(frame, day, rows, sources[2], targets[2]))
 
 
 def journey_rows(n_journeys: int, n_legs: int) -> tuple[I32, I32]:
@@ -175,28 +179,40 @@ def usable_offsets(offsets: Sequence[Offset], days: DayArrays) -> dict[int, Offs
     return best
 
 
+def _usable(offsets: Offsets, days: DayArrays) -> tuple[I32, I32, OffsetLookup]:
+    """The stops one may board (or alight) at in `days`, their durations, and their offsets."""
+    if isinstance(offsets, OffsetArrays):
+        inside = (offsets.stops >= 0) & (offsets.stops < days.stop_ok.size)
+        inside[inside] = days.stop_ok[offsets.stops[inside]] != 0
+        kept = offsets if inside.all() else offsets.select(inside)
+        return kept.stops.astype(np.int32), kept.duration_s.astype(np.int32), kept
+    best = usable_offsets(offsets, days)
+    stops = np.fromiter(best, dtype=np.int32, count=len(best))
+    durations = np.fromiter((o.duration_s for o in best.values()), np.int32, count=len(best))
+    return stops, durations, best
+
+
 def _run(
     network: Network,
     frame: Frame,
     days: DayArrays,
-    sources: dict[int, Offset],
-    targets: dict[int, Offset],
+    sources: tuple[I32, I32, OffsetLookup],
+    targets: tuple[I32, I32, OffsetLookup],
     start: int,
     window_s: int,
     rounds: int,
 ) -> tuple[I32, I32]:
     """Run the kernels; the journey and leg rows they wrote."""
-    stops = np.fromiter(sources, dtype=np.int32, count=len(sources))
-    durations = np.array([o.duration_s for o in sources.values()], dtype=np.int32)
+    stops, durations = sources[0], sources[1]
     # A run at the window's end answers for leaving between its last departure and its end.
     times = np.array([start + window_s], dtype=np.int64)
     if window_s:
         found = departure_times(frame.arrays, days, stops, durations, start, start + window_s - 1)
         times = np.concatenate([times, found])
     ws = _workspace(network, frame, rounds)
-    target_stops = np.fromiter(targets, dtype=np.int32, count=len(targets))
+    target_stops = targets[0]
     ws.access[stops] = durations
-    ws.egress[target_stops] = [o.duration_s for o in targets.values()]
+    ws.egress[target_stops] = targets[1]
     head, legs = journey_rows(times.size * rounds, times.size * rounds * 2 * rounds)
     try:
         n = range_query(frame.arrays, days, ws, stops, times, rounds, head, legs)

@@ -7,13 +7,11 @@ as int32 rows; this module reads them back, undoing the reversal of an arrive-by
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 import numpy.typing as npt
 
 from routing.journey import Journey, RideLeg, TransferLeg
-from routing.query import Offset
+from routing.query import OffsetLookup
 from routing.raptor_frame import Frame
 from routing.raptor_kernels import (
     ALIGHT,
@@ -43,12 +41,12 @@ def to_journeys(
     frame: Frame,
     day: int,
     rows: tuple[I32, I32],
-    sources: Mapping[int, Offset],
-    targets: Mapping[int, Offset],
+    sources: OffsetLookup,
+    targets: OffsetLookup,
 ) -> list[Journey]:
     """`Journey`s from the kernel's journey and leg rows, in the network's own direction.
 
-    `sources`/`targets` map a stop to its offset in the frame's direction (for an arrive-by
+    `sources`/`targets` give each stop's offset in the frame's direction (for an arrive-by
     search the frame's sources are the egress offsets).
     """
     head, legs = rows

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
+from numba import njit
 from scipy.spatial import cKDTree
 
 from routing.geo import EARTH_RADIUS_M, haversine_m
@@ -17,9 +18,8 @@ from routing.streets import F64, I32, CsrGraph, StreetGraph
 
 MAX_STOP_SNAP_M = 300.0
 MAX_POINT_SNAP_M = 500.0
-# Edges are sampled every SAMPLE_SPACING_M for the edge index: the nearest edge is then
-# always among those with a sample within (nearest sample distance + spacing / 2).
-SAMPLE_SPACING_M = 20.0
+# Cell side of the edge grid: a point usually finds its edge in its own cell or the next ring.
+GRID_CELL_M = 100.0
 
 T = TypeVar("T")
 ArrayLike = float | npt.ArrayLike
@@ -83,11 +83,23 @@ class _NodeIndex:
 
 
 @dataclass(frozen=True, slots=True)
-class _EdgeIndex:
-    """Undirected edges of one mode and a KD-tree over points sampled along them."""
+class _Grid:
+    """Square cells of `cell` metres from (x0, y0), ``nx`` by ``ny``: edges per cell (CSR)."""
 
-    tree: Any
-    sample_edge: I32
+    x0: float
+    y0: float
+    cell: float
+    nx: int
+    ny: int
+    ptr: I32
+    edges: I32
+
+
+@dataclass(frozen=True, slots=True)
+class _EdgeIndex:
+    """Undirected edges of one mode, projected, and a grid over them; every node allowed."""
+
+    grid: _Grid
     a: I32
     b: I32
     a_to_b: npt.NDArray[np.bool_]
@@ -95,6 +107,7 @@ class _EdgeIndex:
     length_m: F64
     xy_a: F64
     xy_b: F64
+    everywhere: npt.NDArray[np.bool_]
 
 
 def nearest_nodes(
@@ -169,8 +182,11 @@ def snap_point(
     lon: float,
     mode: str = "walk",
     max_dist_m: float = MAX_POINT_SNAP_M,
+    within: npt.NDArray[np.bool_] | None = None,
 ) -> EdgeSnap | None:
     """Project a coordinate onto the nearest edge usable by `mode`, so a trip starts mid-street.
+
+    With `within` (a mask over nodes), only edges with both ends inside count.
 
     Returns:
         The snap, or None when no usable edge lies within `max_dist_m` (the point is outside
@@ -181,14 +197,12 @@ def snap_point(
         return None
     projection = _projection(streets)
     p = projection.xy(np.array([lat]), np.array([lon]))[0]
-    d0, _ = index.tree.query(p)
-    if d0 > max_dist_m * 1.01 + SAMPLE_SPACING_M:
+    ok = index.everywhere if within is None else within
+    # The projection errs by well under 1% over a city: the bound leaves room for it.
+    e, tb = _nearest_edge(float(p[0]), float(p[1]), index.grid, index.xy_a, index.xy_b,
+                          index.a, index.b, ok, max_dist_m * 1.01 + 1.0)  # fmt: skip
+    if e < 0:
         return None
-    samples = index.tree.query_ball_point(p, d0 + SAMPLE_SPACING_M / 2 + 1e-6)
-    edges = np.unique(index.sample_edge[np.asarray(samples, dtype=np.int64)])
-    t, offset = _project_on_segments(p, index.xy_a[edges], index.xy_b[edges])
-    best = int(np.argmin(offset))
-    e, tb = int(edges[best]), float(t[best])
     x, y = index.xy_a[e] + tb * (index.xy_b[e] - index.xy_a[e])
     snapped_lat, snapped_lon = projection.latlon(float(x), float(y))
     offset_m = float(haversine_m(lat, lon, snapped_lat, snapped_lon))
@@ -205,16 +219,6 @@ def snap_point(
         a_to_b=bool(index.a_to_b[e]),
         b_to_a=bool(index.b_to_a[e]),
     )
-
-
-def _project_on_segments(p: F64, a: F64, b: F64) -> tuple[F64, F64]:
-    """Position (0..1) of the point of each segment a-b nearest to p, and its distance."""
-    ab = b - a
-    denom = np.einsum("ij,ij->i", ab, ab)
-    t = np.einsum("ij,ij->i", p - a, ab) / np.where(denom > 0, denom, 1.0)
-    t = np.clip(t, 0.0, 1.0)
-    nearest = a + t[:, None] * ab
-    return t, np.hypot(*(nearest - p).T)
 
 
 def _cached(streets: StreetGraph, key: str, build: Callable[[], T]) -> T:
@@ -261,27 +265,121 @@ def _edge_index(streets: StreetGraph, mode: str) -> _EdgeIndex:
     projection = _projection(streets)
     xy_a = projection.xy(streets.node_lat[a], streets.node_lon[a])
     xy_b = projection.xy(streets.node_lat[b], streets.node_lon[b])
-    sample_edge, points = _samples(xy_a, xy_b)
     return _EdgeIndex(
-        tree=cKDTree(points) if points.size else None,
-        sample_edge=sample_edge,
+        grid=_grid(xy_a, xy_b),
         a=a,
         b=b,
         a_to_b=a_to_b,
         b_to_a=b_to_a,
         length_m=graph.length_m[first].astype(np.float64),
-        xy_a=xy_a,
-        xy_b=xy_b,
+        xy_a=np.ascontiguousarray(xy_a),
+        xy_b=np.ascontiguousarray(xy_b),
+        everywhere=np.ones(streets.n_nodes, dtype=np.bool_),
     )
 
 
-def _samples(xy_a: F64, xy_b: F64) -> tuple[I32, F64]:
-    """Points along each segment, no farther apart than SAMPLE_SPACING_M, ends included."""
-    lengths = np.hypot(*(xy_b - xy_a).T)
-    counts = np.ceil(lengths / SAMPLE_SPACING_M).astype(np.int64) + 1
-    edge = np.repeat(np.arange(counts.shape[0], dtype=np.int32), counts)
-    starts = np.cumsum(counts) - counts
-    step = np.arange(edge.shape[0]) - np.repeat(starts, counts)
-    t = step / (counts[edge] - 1)
-    points = xy_a[edge] + t[:, None] * (xy_b[edge] - xy_a[edge])
-    return edge, points
+def _grid(xy_a: F64, xy_b: F64) -> _Grid:
+    """A uniform grid of GRID_CELL_M cells listing the edges whose bounding box meets each."""
+    if xy_a.shape[0] == 0:
+        return _Grid(0.0, 0.0, GRID_CELL_M, 1, 1, np.zeros(2, np.int32), np.empty(0, np.int32))
+    lo = np.minimum(xy_a.min(axis=0), xy_b.min(axis=0))
+    hi = np.maximum(xy_a.max(axis=0), xy_b.max(axis=0))
+    nx, ny = (np.floor((hi - lo) / GRID_CELL_M).astype(np.int64) + 1).tolist()
+    ptr, edges = _fill_grid(xy_a, xy_b, float(lo[0]), float(lo[1]), GRID_CELL_M, nx, ny)
+    return _Grid(float(lo[0]), float(lo[1]), GRID_CELL_M, nx, ny, ptr, edges)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _cells(xy_a: F64, xy_b: F64, e: int, grid: tuple[float, float, float]) -> tuple[int, ...]:
+    """The range of grid cells (x first, x last, y first, y last) edge `e`'s box meets."""
+    x0, y0, cell = grid
+    gx0 = int((min(xy_a[e, 0], xy_b[e, 0]) - x0) // cell)
+    gx1 = int((max(xy_a[e, 0], xy_b[e, 0]) - x0) // cell)
+    gy0 = int((min(xy_a[e, 1], xy_b[e, 1]) - y0) // cell)
+    gy1 = int((max(xy_a[e, 1], xy_b[e, 1]) - y0) // cell)
+    return gx0, gx1, gy0, gy1
+
+
+@njit(cache=True, nogil=True)
+def _fill_grid(
+    xy_a: F64, xy_b: F64, x0: float, y0: float, cell: float, nx: int, ny: int
+) -> tuple[I32, I32]:
+    """CSR over cells (``gx * ny + gy``) of the edges meeting each cell's square."""
+    counts = np.zeros(nx * ny + 1, dtype=np.int32)
+    for e in range(xy_a.shape[0]):
+        gx0, gx1, gy0, gy1 = _cells(xy_a, xy_b, e, (x0, y0, cell))
+        for gx in range(gx0, gx1 + 1):
+            for gy in range(gy0, gy1 + 1):
+                counts[gx * ny + gy + 1] += 1
+    ptr = np.cumsum(counts).astype(np.int32)
+    fill = ptr[:-1].copy()
+    edges = np.empty(ptr[-1], dtype=np.int32)
+    for e in range(xy_a.shape[0]):
+        gx0, gx1, gy0, gy1 = _cells(xy_a, xy_b, e, (x0, y0, cell))
+        for gx in range(gx0, gx1 + 1):
+            for gy in range(gy0, gy1 + 1):
+                edges[fill[gx * ny + gy]] = e
+                fill[gx * ny + gy] += 1
+    return ptr, edges
+
+
+@njit(cache=True, nogil=True)
+def _project(px: float, py: float, xy_a: F64, xy_b: F64, e: int) -> tuple[float, float]:
+    """Position (0..1) on segment `e` of the point nearest to (px, py), and its distance."""
+    ax, ay = xy_a[e, 0], xy_a[e, 1]
+    abx, aby = xy_b[e, 0] - ax, xy_b[e, 1] - ay
+    denom = abx * abx + aby * aby
+    t = ((px - ax) * abx + (py - ay) * aby) / denom if denom > 0 else 0.0
+    t = min(max(t, 0.0), 1.0)
+    return t, np.hypot(ax + t * abx - px, ay + t * aby - py)
+
+
+@njit(cache=True, nogil=True)
+def _nearest_in_grid(  # noqa: PLR0913
+    px: float, py: float, x0: float, y0: float, cell: float, nx: int, ny: int, ptr: I32,
+    edges: I32, xy_a: F64, xy_b: F64, a: I32, b: I32, ok: npt.NDArray[np.bool_], max_d: float,
+) -> tuple[int, float]:  # fmt: skip
+    """The nearest allowed edge within `max_d` and the position on it; (-1, 0) when none.
+
+    Rings of cells around the point's cell are searched outwards until the best distance
+    found is no more than the distance to the edge of the square searched so far.
+    """
+    cx, cy = int((px - x0) // cell), int((py - y0) // cell)
+    best_e, best_t, best_d = -1, 0.0, np.inf
+    r = 0
+    while True:
+        for gx in range(max(cx - r, 0), min(cx + r, nx - 1) + 1):
+            step = 1 if abs(gx - cx) == r else 2 * r
+            gy = cy - r
+            while gy <= cy + r:
+                if 0 <= gy < ny:
+                    for k in range(ptr[gx * ny + gy], ptr[gx * ny + gy + 1]):
+                        e = edges[k]
+                        if ok[a[e]] and ok[b[e]]:
+                            t, d = _project(px, py, xy_a, xy_b, e)
+                            if d < best_d:
+                                best_e, best_t, best_d = e, t, d
+                gy += step
+        reach = min(
+            px - (x0 + (cx - r) * cell),
+            x0 + (cx + r + 1) * cell - px,
+            py - (y0 + (cy - r) * cell),
+            y0 + (cy + r + 1) * cell - py,
+        )
+        covers = cx - r <= 0 and cy - r <= 0 and cx + r >= nx - 1 and cy + r >= ny - 1
+        if best_d <= reach or reach > max_d or covers:
+            break
+        r += 1
+    if best_d > max_d:
+        return -1, 0.0
+    return best_e, best_t
+
+
+def _nearest_edge(
+    px: float, py: float, grid: _Grid, xy_a: F64, xy_b: F64, a: I32, b: I32,
+    ok: npt.NDArray[np.bool_], max_d: float,
+) -> tuple[int, float]:  # fmt: skip
+    return _nearest_in_grid(
+        px, py, grid.x0, grid.y0, grid.cell, grid.nx, grid.ny, grid.ptr, grid.edges,
+        xy_a, xy_b, a, b, ok, max_d,
+    )  # fmt: skip

@@ -53,20 +53,11 @@ def on_mainland(streets: StreetGraph, mode: str) -> Mask:
 def snap_to_mainland(
     streets: StreetGraph, lat: float, lon: float, mode: str, max_dist_m: float
 ) -> EdgeSnap | None:
-    """The nearest edge of `mode`, or the nearest mainland node when that edge is on an island.
+    """The nearest edge of `mode` with both ends on the mainland; None beyond `max_dist_m`.
 
-    The node is given as a snap of zero length onto it; None beyond `max_dist_m`.
+    A point beside a footway island joins the streets that lead somewhere.
     """
-    snap = snap_point(streets, lat, lon, mode, max_dist_m)
-    inside = _mainland(streets, mode).inside
-    if snap is not None and inside[snap.node_a] and inside[snap.node_b]:
-        return snap
-    found = nearest_mainland(streets, mode, np.array([lat]), np.array([lon]), max_dist_m)
-    node, dist = int(found[0][0]), float(found[1][0])
-    if node < 0:
-        return None
-    at_lat, at_lon = float(streets.node_lat[node]), float(streets.node_lon[node])
-    return EdgeSnap(node, node, 0.0, 0.0, dist, at_lat, at_lon, True, True)
+    return snap_point(streets, lat, lon, mode, max_dist_m, within=_mainland(streets, mode).inside)
 
 
 def nearest_mainland(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -17,28 +17,57 @@ from routing.streets import F32, F64, I32, StreetGraph
 # Dijkstra touches only what it settles, so a 300 m walk costs microseconds, not milliseconds.
 
 NodesLike = int | Sequence[int] | I32
+_NO_NODES = np.empty(0, dtype=np.int32)
+_local = threading.local()
 
 
-@dataclass(frozen=True, slots=True)
 class StreetTree:
-    """The result of a one-to-many search: cost per node and the tree of shortest paths.
+    """The result of a one-to-many search: the nodes it reached, their costs and the tree.
 
-    ``cost[n]`` is in the search's unit (seconds, or metres for distances), ``inf`` when node
-    ``n`` was not reached within the bound; ``pred[n]`` is the node before ``n`` on its shortest
-    path, -1 at a source or when unreached.
+    Only reached nodes are kept (a walk reaches a few thousand of a city's nodes), in the
+    order the search reached them: ``costs[i]`` is the cost of ``nodes[i]`` in the search's
+    unit (seconds, or metres for distances), ``preds[i]`` the node before it on its shortest
+    path (-1 at a source). Lookups by node sort them once, when first asked.
     """
 
-    cost: F64
-    pred: I32
+    __slots__ = ("_sorted", "costs", "n_nodes", "nodes", "preds")
+
+    def __init__(self, nodes: I32, costs: F64, preds: I32, n_nodes: int) -> None:
+        self.nodes, self.costs, self.preds, self.n_nodes = nodes, costs, preds, n_nodes
+        self._sorted: tuple[I32, F64, I32] | None = None
+
+    @property
+    def cost(self) -> F64:
+        """Cost per node of the graph, ``inf`` where the search did not reach."""
+        dense = np.full(self.n_nodes, np.inf)
+        dense[self.nodes] = self.costs
+        return dense
+
+    def cost_at(self, nodes: I32) -> F64:
+        """Cost of each of `nodes` (``inf`` where not reached)."""
+        keys, costs, _ = self._by_node()
+        if keys.size == 0:
+            return np.full(np.shape(nodes), np.inf)
+        at = np.minimum(np.searchsorted(keys, nodes), keys.size - 1)
+        return np.where(keys[at] == nodes, costs[at], np.inf)
 
     def path_to(self, node: int) -> I32:
         """Nodes from the source to `node` (both included); empty when `node` was not reached."""
-        if not np.isfinite(self.cost[node]):
+        keys, _, preds = self._by_node()
+        at = int(np.searchsorted(keys, node))
+        if at >= keys.size or keys[at] != node:
             return np.empty(0, dtype=np.int32)
-        nodes = [node]
-        while self.pred[nodes[-1]] >= 0:
-            nodes.append(int(self.pred[nodes[-1]]))
-        return np.asarray(nodes[::-1], dtype=np.int32)
+        found = [node]
+        while (before := int(preds[at])) >= 0:
+            found.append(before)
+            at = int(np.searchsorted(keys, before))
+        return np.asarray(found[::-1], dtype=np.int32)
+
+    def _by_node(self) -> tuple[I32, F64, I32]:
+        if self._sorted is None:
+            order = np.argsort(self.nodes)
+            self._sorted = (self.nodes[order], self.costs[order], self.preds[order])
+        return self._sorted
 
 
 def shortest_path_tree(
@@ -48,7 +77,8 @@ def shortest_path_tree(
     source_cost_s: Sequence[float] | F64 | None = None,
     max_cost_s: float = np.inf,
     speed_mps: float | None = None,
-) -> StreetTree:
+    probe: I32 | None = None,
+) -> tuple[StreetTree, F64]:
     """Dijkstra from one or more sources over the `mode` graph, stopping at `max_cost_s`.
 
     Args:
@@ -60,9 +90,11 @@ def shortest_path_tree(
         max_cost_s: nodes costing more are left unreached.
         speed_mps: a uniform speed replacing the edges' own (the traveller's walking or cycling
             pace); None keeps the graph's speeds (1.3 m/s walk, 4.5 m/s bike, car free-flow).
+        probe: nodes whose costs are wanted at once (e.g. the stops' nodes).
 
     Returns:
-        Costs in seconds and predecessors for every node.
+        The tree of the nodes reached (costs in seconds, predecessors), and the cost of each
+        `probe` node (``inf`` where not reached).
     """
     sources = np.array(source_nodes, dtype=np.int32, ndmin=1)
     offsets = (
@@ -72,7 +104,9 @@ def shortest_path_tree(
     )
     if offsets.shape != sources.shape:
         raise ValueError("source_cost_s must have one value per source node")
-    return _tree(streets, mode, sources, offsets, max_cost_s, _uniform(speed_mps), target=-1)
+    probe = _NO_NODES if probe is None else np.asarray(probe, dtype=np.int32)
+    uniform = _uniform(speed_mps)
+    return _tree(streets, mode, sources, offsets, max_cost_s, uniform, target=-1, probe=probe)
 
 
 def one_to_many(
@@ -88,7 +122,7 @@ def one_to_many(
     Same arguments as `shortest_path_tree`; read a stop's access time as
     ``costs[streets.stop_node[stop]]`` (plus its snapping distance over the speed).
     """
-    tree = shortest_path_tree(streets, mode, source_nodes, source_cost_s, max_cost_s, speed_mps)
+    tree, _ = shortest_path_tree(streets, mode, source_nodes, source_cost_s, max_cost_s, speed_mps)
     return tree.cost
 
 
@@ -115,7 +149,7 @@ def path(
         if source_cost_s is None
         else np.array(source_cost_s, dtype=np.float64, ndmin=1)
     )
-    tree = _tree(streets, mode, sources, offsets, np.inf, _uniform(speed_mps), target=target)
+    tree, _ = _tree(streets, mode, sources, offsets, np.inf, _uniform(speed_mps), target=target)
     return tree.path_to(target)
 
 
@@ -195,37 +229,65 @@ def _tree(
     max_cost: float,
     uniform: float,
     target: int,
-) -> StreetTree:
+    probe: I32 = _NO_NODES,
+) -> tuple[StreetTree, F64]:
+    """The search, and the cost of each `probe` node (``inf`` where not reached)."""
     graph = streets.graph(mode)
-    n = streets.n_nodes
-    _check_nodes(streets, sources, np.array([target], dtype=np.int32))
-    cost = np.full(n, np.inf)
-    pred = np.full(n, -1, dtype=np.int32)
-    mark = np.zeros(n, dtype=np.int32)
+    _check_nodes(streets, sources, probe, np.array([target], dtype=np.int32))
+    cost, pred, mark, touched, heap_k, heap_v = _workspace(
+        streets.n_nodes, graph.n_edges + sources.shape[0]
+    )
+    nodes, costs, preds, probed = _search(
+        *_arrays(graph.indptr, graph.indices, graph.length_m, graph.speed_mps),
+        uniform, sources, offsets, float(max_cost), target, probe, cost, pred, mark, touched,
+        heap_k, heap_v,
+    )  # fmt: skip
+    return StreetTree(nodes, costs, preds, streets.n_nodes), probed
+
+
+def _workspace(n_nodes: int, pushes: int) -> tuple[F64, I32, I32, I32, F64, I32]:
+    """This thread's search arrays for `n_nodes` nodes and up to `pushes` heap entries.
+
+    Kept between searches (costs at inf, predecessors at -1, marks at 0: each search resets
+    what it touched), so a short walk costs what it settles, not what the graph holds.
+    """
+    ws = getattr(_local, "ws", None)
+    if ws is None or ws[0].size < n_nodes or ws[4].size < pushes + 1:
+        n, heap = max(n_nodes, 0 if ws is None else ws[0].size), pushes + 1
+        heap = max(heap, 0 if ws is None else ws[4].size)
+        ws = _local.ws = (
+            np.full(n, np.inf), np.full(n, -1, dtype=np.int32), np.zeros(n, dtype=np.int32),
+            np.empty(n, dtype=np.int32), np.empty(heap, dtype=np.float64),
+            np.empty(heap, dtype=np.int32),
+        )  # fmt: skip
+    found: tuple[F64, I32, I32, I32, F64, I32] = ws
+    return found
+
+
+@njit(cache=True, nogil=True)
+def _search(
+    indptr: I32, indices: I32, length: F32, speed: F32, uniform: float, sources: I32,
+    offsets: F64, max_cost: float, target: int, probe: I32, cost: F64, pred: I32,
+    mark: I32, touched: I32, heap_k: F64, heap_v: I32,
+) -> tuple[I32, F64, I32, F64]:  # fmt: skip
+    """`_dijkstra` on reusable arrays: reached nodes, their costs and preds; `probe` costs.
+
+    Leaves `cost`, `pred` and `mark` as it found them (inf, -1, 0).
+    """
     if target >= 0:
         mark[target] = 1
-    heap_k, heap_v = _heap(graph.n_edges + sources.shape[0])
-    _dijkstra(
-        *_arrays(graph.indptr, graph.indices, graph.length_m, graph.speed_mps),
-        uniform,
-        sources,
-        offsets,
-        float(max_cost),
-        mark,
-        1,
-        1 if target >= 0 else 0,
-        cost,
-        pred,
-        np.empty(n, dtype=np.int32),
-        heap_k,
-        heap_v,
-    )
-    return StreetTree(cost=cost, pred=pred)
-
-
-def _heap(capacity: int) -> tuple[F64, I32]:
-    # Each edge is relaxed at most once (when its tail is settled): pushes <= edges + sources.
-    return np.empty(capacity + 1, dtype=np.float64), np.empty(capacity + 1, dtype=np.int32)
+    n = _dijkstra(
+        indptr, indices, length, speed, uniform, sources, offsets, max_cost, mark, 1,
+        1 if target >= 0 else 0, cost, pred, touched, heap_k, heap_v,
+    )  # fmt: skip
+    if target >= 0:
+        mark[target] = 0
+    probed = cost[probe]
+    nodes = touched[:n].copy()
+    costs, preds = cost[nodes], pred[nodes]
+    cost[nodes] = np.inf
+    pred[nodes] = -1
+    return nodes, costs, preds, probed
 
 
 @njit(cache=True, nogil=True)

@@ -120,7 +120,7 @@ def test_path_follows_the_quickest_edges() -> None:
 
 def test_tree_gives_every_path_of_one_search() -> None:
     streets = streets_from(5, LINE)
-    tree = shortest_path_tree(streets, "walk", 1)
+    tree, _ = shortest_path_tree(streets, "walk", 1)
     assert list(tree.path_to(3)) == [1, 2, 3]
     assert list(tree.path_to(0)) == [1, 0]
     assert tree.path_to(4).shape == (0,)
