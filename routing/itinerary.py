@@ -9,8 +9,10 @@ street follow the street path found by the search.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -22,12 +24,22 @@ from routing.geo import haversine_m
 from routing.journey import Journey, RideLeg, TransferLeg
 from routing.network import TRANSFER_CROW_FLY, TRANSFER_STREET, Network
 from routing.network_index import NetworkIndex, network_index
-from routing.plan import Itinerary, Leg, LegMode, LineString, Place
+from routing.plan import Itinerary, Leg, LegMode, LineString, Place, trusted, with_times
 from routing.query import Offset
 from routing.realtime import RealtimeOverlay
 from routing.street_search import path, path_length_m
 from routing.streets import StreetGraph
 from routing.timeutil import SECONDS_PER_DAY, service_day_origin
+
+# Street footpaths between two stops, as drawn: (metres, line) by (from, to) stop, per street
+# graph. A transfer's path search costs more than the rest of its itinerary, and the same
+# transfers serve many queries; the oldest are dropped beyond the cap.
+MAX_FOOTPATHS = 20_000
+_Footpath = tuple[float, tuple[tuple[float, float], ...]]
+_FOOTPATHS: weakref.WeakKeyDictionary[StreetGraph, dict[tuple[int, int], _Footpath]] = (
+    weakref.WeakKeyDictionary()
+)
+_FOOTPATHS_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,6 +56,10 @@ class LegContext:
     clock_origin: dt.datetime
     tz: ZoneInfo
     fixed_origin: dt.datetime | None
+    index: NetworkIndex
+    # Each instant made once per query: the stops of a ride mostly arrive when they depart,
+    # and the journeys of one query share their trips.
+    _times: dict[int, dt.datetime] = field(default_factory=dict, repr=False)
 
     @classmethod
     def create(
@@ -61,18 +77,20 @@ class LegContext:
         # Kept in UTC: adding seconds to a zoned datetime would add wall-clock time.
         origin = service_day_origin(date, tz).astimezone(dt.UTC)
         fixed = _fixed_offset(origin, tz)
-        return cls(network, streets, overlay, day, *ends, walk_speed_mps, origin, tz, fixed)
-
-    @property
-    def index(self) -> NetworkIndex:
-        """The network's lookup tables."""
-        return network_index(self.network)
+        index = network_index(network)
+        return cls(network, streets, overlay, day, *ends, walk_speed_mps, origin, tz, fixed, index)
 
     def at(self, seconds: int) -> dt.datetime:
         """The local time `seconds` after the query day's origin."""
-        if self.fixed_origin is not None:
-            return self.fixed_origin + dt.timedelta(seconds=int(seconds))
-        return (self.clock_origin + dt.timedelta(seconds=int(seconds))).astimezone(self.tz)
+        found = self._times.get(seconds)
+        if found is None:
+            delta = dt.timedelta(seconds=int(seconds))
+            if self.fixed_origin is not None:
+                found = self.fixed_origin + delta
+            else:
+                found = (self.clock_origin + delta).astimezone(self.tz)
+            self._times[seconds] = found
+        return found
 
 
 def _fixed_offset(origin: dt.datetime, tz: ZoneInfo) -> dt.datetime | None:
@@ -136,7 +154,7 @@ def street_leg(
 ) -> Leg:
     """A walk or a bike ride between two places."""
     departure, arrival = ctx.at(times[0]), ctx.at(times[1])
-    return Leg(
+    return _leg(
         mode=mode,
         transit=False,
         from_=places[0],
@@ -145,8 +163,14 @@ def street_leg(
         arrival=arrival,
         scheduled_departure=departure,
         scheduled_arrival=arrival,
-        distance_m=round(distance_m, 1),
+        delay_s=0,
+        realtime=False,
+        distance_m=round(float(distance_m), 1),
         duration_s=times[1] - times[0],
+        route=None,
+        trip_id=None,
+        headsign=None,
+        intermediate_stops=[],
         geometry=_line(coordinates),
         crow_fly=crow_fly,
     )
@@ -154,17 +178,20 @@ def street_leg(
 
 def ride_leg(ctx: LegContext, ride: RideLeg) -> Leg:
     """A leg aboard one trip, with its stops in between and its shape."""
-    net, index = ctx.network, ctx.index
+    index = ctx.index
+    net = index.arrays
     p, j = ride.pattern, int(index.trip_position[ride.trip])
     n_trips = int(net.pattern_trip_ptr[p + 1] - net.pattern_trip_ptr[p])
-    cells = net.pattern_time_ptr[p] + np.arange(ride.board_pos, ride.alight_pos + 1) * n_trips + j
+    first_cell = int(net.pattern_time_ptr[p]) + ride.board_pos * n_trips + j
+    last_cell = first_cell + (ride.alight_pos - ride.board_pos) * n_trips
     shift = (ride.day - ctx.day) * SECONDS_PER_DAY
-    scheduled_dep = int(net.departure[cells[0]]) + shift
-    scheduled_arr = int(net.arrival[cells[-1]]) + shift
+    scheduled_dep = int(net.departure[first_cell]) + shift
+    scheduled_arr = int(net.arrival[last_cell]) + shift
     live = ctx.overlay is not None and ctx.overlay.day == ride.day
     route = int(net.trip_route[ride.trip])
     distance, coordinates = _ride_shape(ctx, ride)
-    return Leg(
+    between = slice(first_cell + n_trips, last_cell, n_trips)
+    return _leg(
         mode=index.route_modes[route],
         transit=True,
         from_=index.place(ride.board_stop),
@@ -179,37 +206,63 @@ def ride_leg(ctx: LegContext, ride: RideLeg) -> Leg:
         duration_s=ride.arrival_s - ride.departure_s,
         route=index.routes[route],
         trip_id=index.trip_local_ids[ride.trip],
-        headsign=net.trip_headsigns[ride.trip] or None,
-        intermediate_stops=_intermediate(ctx, ride, cells[1:-1], shift, live),
+        headsign=ctx.network.trip_headsigns[ride.trip] or None,
+        intermediate_stops=_intermediate(ctx, ride, between, shift, live),
         geometry=_line(coordinates),
+        crow_fly=False,
     )
 
 
 def transfer_leg(ctx: LegContext, walk: TransferLeg) -> Leg:
     """A footpath between two stops, along the streets when it was measured on them."""
-    net = ctx.network
     a, b = walk.from_stop, walk.to_stop
-    line: Coords = [
-        (float(net.stop_lon[a]), float(net.stop_lat[a])),
-        (float(net.stop_lon[b]), float(net.stop_lat[b])),
-    ]
-    metres = float(haversine_m(line[0][1], line[0][0], line[1][1], line[1][0]))
-    if walk.kind == TRANSFER_CROW_FLY:
-        metres *= CROW_FLY_DETOUR
     streets = ctx.streets
     if walk.kind == TRANSFER_STREET and streets is not None:
-        na, nb = int(streets.stop_node[a]), int(streets.stop_node[b])
-        nodes = path(streets, "walk", na, nb) if na >= 0 and nb >= 0 else np.empty(0, np.int32)
-        if nodes.size:
-            line = [line[0], *node_coordinates(streets, nodes), line[1]]
-            metres = path_length_m(streets, nodes) + float(
-                streets.stop_node_dist_m[a] + streets.stop_node_dist_m[b]
-            )
+        metres, line = _street_footpath(ctx, streets, a, b)
+    else:
+        metres, line = _straight_footpath(ctx, a, b)
+        if walk.kind == TRANSFER_CROW_FLY:
+            metres *= CROW_FLY_DETOUR
     places = (ctx.index.place(a), ctx.index.place(b))
     return street_leg(
         ctx, "walk", places, (walk.departure_s, walk.arrival_s), metres, line,
         crow_fly=walk.kind == TRANSFER_CROW_FLY,
     )  # fmt: skip
+
+
+def _straight_footpath(ctx: LegContext, a: int, b: int) -> tuple[float, Coords]:
+    """Metres and line of the straight walk from stop `a` to stop `b`."""
+    net = ctx.index.arrays
+    line: Coords = [
+        (float(net.stop_lon[a]), float(net.stop_lat[a])),
+        (float(net.stop_lon[b]), float(net.stop_lat[b])),
+    ]
+    return float(haversine_m(line[0][1], line[0][0], line[1][1], line[1][0])), line
+
+
+def _street_footpath(ctx: LegContext, streets: StreetGraph, a: int, b: int) -> tuple[float, Coords]:
+    """Metres and line of the walk along the streets from stop `a` to stop `b` (cached).
+
+    Straight when either stop has no street node or no path joins them.
+    """
+    known = _FOOTPATHS.get(streets)
+    found = None if known is None else known.get((a, b))
+    if found is None:
+        metres, line = _straight_footpath(ctx, a, b)
+        na, nb = int(streets.stop_node[a]), int(streets.stop_node[b])
+        nodes = path(streets, "walk", na, nb) if na >= 0 and nb >= 0 else np.empty(0, np.int32)
+        if nodes.size:
+            metres = path_length_m(streets, nodes) + float(
+                streets.stop_node_dist_m[a] + streets.stop_node_dist_m[b]
+            )
+            line = [line[0], *node_coordinates(streets, nodes), line[1]]
+        found = (metres, tuple(line))
+        with _FOOTPATHS_LOCK:
+            cache = _FOOTPATHS.setdefault(streets, {})
+            if len(cache) >= MAX_FOOTPATHS:
+                del cache[next(iter(cache))]
+            cache[(a, b)] = found
+    return found[0], list(found[1])
 
 
 def _access_leg(
@@ -235,29 +288,33 @@ def _egress_leg(
 
 
 def _intermediate(
-    ctx: LegContext, ride: RideLeg, cells: np.ndarray, shift: int, live: bool
+    ctx: LegContext, ride: RideLeg, cells: slice, shift: int, live: bool
 ) -> list[Place]:
-    """The stops passed between boarding and alighting, with their times (realtime if any)."""
-    net, overlay = ctx.network, ctx.overlay
+    """The stops passed between boarding and alighting, with their times (realtime if any).
+
+    `cells` are their stop times in the timetable arrays.
+    """
+    net, overlay = ctx.index.arrays, ctx.overlay
     arrival, departure = net.arrival, net.departure
-    skipped = None
     if live and overlay is not None:
-        arrival, departure, skipped = overlay.arrival, overlay.departure, overlay.skipped
-    first = net.pattern_stop_ptr[ride.pattern] + ride.board_pos + 1
-    stops = net.pattern_stops[first : first + cells.size].tolist()
+        arrival, departure = overlay.arrival, overlay.departure
+    first = int(net.pattern_stop_ptr[ride.pattern]) + ride.board_pos + 1
+    stops = net.pattern_stops[first : first + ride.alight_pos - ride.board_pos - 1].tolist()
     arr = (arrival[cells] + shift).tolist()
     dep = (departure[cells] + shift).tolist()
-    shown = [True] * cells.size if skipped is None else (~skipped[cells]).tolist()
-    return [
-        ctx.index.place(s).model_copy(update={"arrival": ctx.at(a), "departure": ctx.at(d)})
-        for s, a, d, ok in zip(stops, arr, dep, shown, strict=True)
-        if ok
-    ]
+    if live and overlay is not None:
+        shown = (~overlay.skipped[cells]).tolist()
+        stops, arr, dep = (
+            [x for x, ok in zip(column, shown, strict=True) if ok] for column in (stops, arr, dep)
+        )
+    place, at = ctx.index.place, ctx.at
+    return with_times([place(s) for s in stops], [at(a) for a in arr], [at(d) for d in dep])
 
 
 def _ride_shape(ctx: LegContext, ride: RideLeg) -> tuple[float, Coords]:
     """Metres and (lon, lat) line of a ride: along the shape, else through its stops."""
-    net, index = ctx.network, ctx.index
+    index = ctx.index
+    net = index.arrays
     first = int(net.pattern_stop_ptr[ride.pattern])
     shape = int(net.pattern_shape[ride.pattern])
     if shape >= 0:
@@ -280,22 +337,40 @@ def _ride_shape(ctx: LegContext, ride: RideLeg) -> tuple[float, Coords]:
 def _line(coordinates: Coords) -> LineString:
     # Built here from the network's own floats: validating every point would only cost time.
     points = coordinates if len(coordinates) > 1 else [*coordinates, *coordinates]
-    return LineString.model_construct(type="LineString", coordinates=points)
+    return trusted(LineString, {"type": "LineString", "coordinates": points})
+
+
+def _leg(**fields: object) -> Leg:
+    """A leg of every field but its alerts (attached later), in their declared order.
+
+    The order is that of the JSON: a trusted model is serialised in its dict's order.
+    """
+    return trusted(Leg, {**fields, "alerts": []})
 
 
 def _itinerary(
     ctx: LegContext, legs: list[Leg], start: int, end: int, transfers: int, notes: Sequence[str]
 ) -> Itinerary:
-    walk = sum(leg.distance_m for leg in legs if leg.mode == "walk")
-    bike = sum(leg.distance_m for leg in legs if leg.mode == "bike")
-    return Itinerary(
-        departure=ctx.at(start),
-        arrival=ctx.at(end),
-        duration_s=end - start,
-        transfers=transfers,
-        walk_distance_m=round(walk, 1),
-        bike_distance_m=round(bike, 1),
-        co2_g=round(sum(leg_co2_g(leg.mode, leg.distance_m) for leg in legs), 1),
-        legs=legs,
-        notes=list(notes),
+    walk = bike = co2 = 0.0
+    for leg in legs:
+        if leg.mode == "walk":
+            walk += leg.distance_m
+        elif leg.mode == "bike":
+            bike += leg.distance_m
+        co2 += leg_co2_g(leg.mode, leg.distance_m)
+    return trusted(
+        Itinerary,
+        {
+            "departure": ctx.at(start),
+            "arrival": ctx.at(end),
+            "duration_s": end - start,
+            "transfers": transfers,
+            "walk_distance_m": round(walk, 1),
+            "bike_distance_m": round(bike, 1),
+            "co2_g": round(co2, 1),
+            "tags": [],
+            "legs": legs,
+            "alerts": [],
+            "notes": list(notes),
+        },
     )

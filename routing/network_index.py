@@ -2,19 +2,20 @@
 
 Built on first use and cached weakly by `Network` (the frozen network stays untouched, and a
 reloaded network gets fresh tables): route models, leg modes, stop places, each trip's
-position among its pattern's trips, and cumulative metres along shapes and pattern stops.
+position among its pattern's trips, cumulative metres along shapes and pattern stops, and
+plain views of the arrays legs are read from.
 """
 
 from __future__ import annotations
 
 import re
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
 from routing.geo import haversine_m
-from routing.network import F64, I32, Network
+from routing.network import F32, F64, I32, Network
 from routing.plan import LegMode, Place, Route
 
 _COLOR = re.compile(r"^[0-9A-Fa-f]{6}$")
@@ -52,6 +53,35 @@ def hex_color(text: str) -> str | None:
     return f"#{text.upper()}" if _COLOR.match(text) else None
 
 
+@dataclass(frozen=True, eq=False)
+class LegArrays:
+    """Plain ndarray views of the network's arrays that legs read a few elements of at a time.
+
+    A saved network's arrays are memory-mapped, and indexing a `numpy.memmap` runs Python
+    code on every access: these views of the same memory index at ndarray speed.
+    """
+
+    stop_lat: F64
+    stop_lon: F64
+    trip_route: I32
+    pattern_stop_ptr: I32
+    pattern_stops: I32
+    pattern_trip_ptr: I32
+    pattern_time_ptr: I32
+    arrival: I32
+    departure: I32
+    pattern_shape: I32
+    pattern_stop_shape_pos: I32
+    shape_ptr: I32
+    shape_lat: F32
+    shape_lon: F32
+
+    @classmethod
+    def of(cls, network: Network) -> LegArrays:
+        """Views of `network`'s arrays (no copy)."""
+        return cls(**{f.name: np.asarray(getattr(network, f.name)) for f in fields(cls)})
+
+
 @dataclass(eq=False)
 class NetworkIndex:
     """The tables for one network; stop places are made on demand (most stops never show).
@@ -62,14 +92,13 @@ class NetworkIndex:
 
     stop_ids: tuple[str, ...]
     stop_names: tuple[str, ...]
-    stop_lat: F64
-    stop_lon: F64
     routes: tuple[Route, ...]
     route_modes: tuple[LegMode, ...]
     trip_local_ids: tuple[str, ...]
     trip_position: I32
     shape_cum_m: F64
     stop_cum_m: F64
+    arrays: LegArrays
     _places: dict[int, Place] = field(default_factory=dict)
 
     def place(self, stop: int) -> Place:
@@ -79,8 +108,8 @@ class NetworkIndex:
             feed, local = split_id(self.stop_ids[stop])
             found = Place(
                 name=self.stop_names[stop] or local,
-                lat=float(self.stop_lat[stop]),
-                lon=float(self.stop_lon[stop]),
+                lat=float(self.arrays.stop_lat[stop]),
+                lon=float(self.arrays.stop_lon[stop]),
                 id=self.stop_ids[stop],
                 stop_id=local,
                 feed=feed,
@@ -96,8 +125,6 @@ def network_index(network: Network) -> NetworkIndex:
         found = NetworkIndex(
             stop_ids=network.stop_ids,
             stop_names=network.stop_names,
-            stop_lat=network.stop_lat,
-            stop_lon=network.stop_lon,
             routes=tuple(_route(network, r) for r in range(len(network.route_ids))),
             route_modes=tuple(leg_mode(int(t)) for t in network.route_type.tolist()),
             trip_local_ids=tuple(split_id(t)[1] for t in network.trip_ids),
@@ -112,6 +139,7 @@ def network_index(network: Network) -> NetworkIndex:
                 network.stop_lon[network.pattern_stops],
                 network.pattern_stop_ptr,
             ),
+            arrays=LegArrays.of(network),
         )
         _INDEX[network] = found
     return found

@@ -188,8 +188,13 @@ def test_clock_follows_daylight_saving_changes(world: tuple[Network, StreetGraph
     assert normal.at(8 * 3600) == dt.datetime(2019, 5, 14, 8, 0, tzinfo=TZ)
 
 
-def delayed(network: Network, trip_id: str, delay_s: int) -> RealtimeOverlay:
-    """An overlay delaying every stop time of one trip (located independently of the router)."""
+def delayed(
+    network: Network, trip_id: str, delay_s: int, skipped_stops: tuple[str, ...] = ()
+) -> RealtimeOverlay:
+    """An overlay delaying every stop time of one trip, not serving `skipped_stops`.
+
+    The trip's stop times are located independently of the router.
+    """
     t = network.find_trip(trip_id)
     assert t is not None
     p = int(network.trip_pattern[t])
@@ -200,6 +205,9 @@ def delayed(network: Network, trip_id: str, delay_s: int) -> RealtimeOverlay:
     arrival, departure = network.arrival.copy(), network.departure.copy()
     arrival[cells] += delay_s
     departure[cells] += delay_s
+    skipped = np.zeros(arrival.size, dtype=np.bool_)
+    stops = network.pattern_stops[network.pattern_stop_ptr[p] : network.pattern_stop_ptr[p + 1]]
+    skipped[cells[np.isin(stops, [network.get_stop(s) for s in skipped_stops])]] = True
     return RealtimeOverlay(
         network_version=network.version,
         day=network.day_index(DAY),
@@ -207,7 +215,15 @@ def delayed(network: Network, trip_id: str, delay_s: int) -> RealtimeOverlay:
         arrival=arrival,
         departure=departure,
         cancelled=np.zeros(len(network.trip_ids), dtype=np.bool_),
-        skipped=np.zeros(arrival.size, dtype=np.bool_),
+        skipped=skipped,
         closed_stops=np.zeros(network.n_stops, dtype=np.bool_),
         delayed_trips=frozenset({t}),
     )
+
+
+def test_a_skipped_stop_is_not_shown_between(world: tuple[Network, StreetGraph]) -> None:
+    network, _ = world
+    overlay = delayed(network, "tiny:T1", 60, skipped_stops=("tiny:S2",))
+    ride = itineraries(world, ORIGIN, DESTINATION, "07:55", overlay)[0].legs[1]
+    assert ride.trip_id == "T1" and ride.realtime and ride.delay_s == 60
+    assert ride.intermediate_stops == []
