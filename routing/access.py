@@ -11,6 +11,7 @@ streets are honoured both ways.
 from __future__ import annotations
 
 import math
+import threading
 import weakref
 from dataclasses import dataclass, replace
 from typing import Any
@@ -19,14 +20,14 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from routing.geo import haversine_one
+from routing.geo import EARTH_RADIUS_M, haversine_one
 from routing.network import Network
 from routing.offset_pruning import Mask, useful
 from routing.query import AccessMode, Location, Offset, OffsetArrays, StopRef
 from routing.snap import EdgeSnap
 from routing.street_islands import snap_to_mainland, stop_nodes
 from routing.street_search import StreetTree, shortest_path_tree
-from routing.streets import F64, I32, I64, CsrGraph, StreetGraph
+from routing.streets import F64, I32, CsrGraph, StreetGraph
 
 # The crow-fly fallback lengthens straight lines as the build's crow-fly footpaths do.
 CROW_FLY_DETOUR = 1.3
@@ -34,7 +35,6 @@ MAX_SNAP_M = 500.0
 
 Coords = list[tuple[float, float]]
 I8 = npt.NDArray[np.int8]
-Reach = tuple[I32, F64, F64]
 # How a stop was reached: a straight line, the street search, or being the stop named.
 CROW, STREET, NAMED = 0, 1, 2
 _REVERSED: weakref.WeakKeyDictionary[StreetGraph, StreetGraph] = weakref.WeakKeyDictionary()
@@ -119,6 +119,14 @@ class _StopLinks:
     off_streets: _StopIndex | None
 
 
+_NO_COSTS = np.empty(0)
+_NO_LINKS = _StopLinks(
+    np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0, np.int32), _NO_COSTS, None
+)
+_NO_STOPS = _StopIndex(np.empty(0, np.int32), _NO_COSTS, _NO_COSTS)
+_local = threading.local()
+
+
 def resolve(network: Network, location: Location, role: str = "") -> Endpoint:
     """The coordinates of a location; a `StopRef` keeps its stop index.
 
@@ -157,16 +165,18 @@ def street_access(
     searched = _search(network, streets, end, snap, limits, reverse)
     tree = None if searched is None else searched[0]
     if searched is None or streets is None:
-        parts = [(CROW, _by_crow_fly(network, _all_stops(network), end, speed_mps, max_s))]
+        links, crow = _NO_LINKS, _all_stops(network)
     else:
-        off_streets = _links(network, streets, mode).off_streets
-        parts = [
-            (CROW, _by_crow_fly(network, off_streets, end, speed_mps, max_s)),
-            (STREET, _by_street(network, streets, searched[1], limits)),
-        ]
-    if end.stop >= 0 and mode == "walk":
-        parts.append((NAMED, _by_stop(network, end.stop, speed_mps, max_s)))
-    stops, seconds, metres, how = _quickest(parts)
+        links = _links(network, streets, mode)
+        crow = links.off_streets
+    probe_s = _NO_COSTS if searched is None else searched[1]
+    named = _by_stop(network, end.stop, max_s) if end.stop >= 0 and mode == "walk" else _empty()
+    finite = math.isfinite(end.lat) and math.isfinite(end.lon)
+    crow = crow if crow is not None and finite else _NO_STOPS
+    stops, seconds, metres, how = _reach(
+        probe_s, links.stops, links.extra_m, crow.stops, crow.lat, crow.lon, end.lat, end.lon,
+        named[0], named[1], speed_mps, float(max_s), _slots(network.n_stops),
+    )  # fmt: skip
     reached = int(stops.size)
     if prune:
         keep = useful(network, stops, seconds, egress=reverse, usable=usable)
@@ -269,44 +279,55 @@ def _search(
     return shortest_path_tree(graph, mode, nodes, cost, max_s, speed_mps, probe=probe)
 
 
-def _by_street(
-    network: Network, streets: StreetGraph, costs: F64, limits: tuple[AccessMode, float, float]
-) -> Reach:
-    """Stops whose street node the search reached (`costs` of their nodes): (stops, s, m)."""
-    mode, speed_mps, max_s = limits
-    links = _links(network, streets, mode)
-    metres = costs * speed_mps + links.extra_m
-    seconds = metres / speed_mps
-    keep = seconds <= max_s
-    return links.stops[keep], seconds[keep], metres[keep]
-
-
-def _by_crow_fly(
-    network: Network, index: _StopIndex | None, end: Endpoint, speed_mps: float, max_s: float
-) -> Reach:
-    """Stops of `index` reached in a straight line (lengthened by the detour factor)."""
-    radius_m = max_s * speed_mps / CROW_FLY_DETOUR
-    if index is None or not (math.isfinite(end.lat) and math.isfinite(end.lon)):
-        return _empty()
-    at, crow = _within(end.lat, end.lon, index.lat, index.lon, radius_m)
-    metres = crow * CROW_FLY_DETOUR
-    return index.stops[at], metres / speed_mps, metres
-
-
 @njit(cache=True, nogil=True)
-def _within(lat: float, lon: float, lats: F64, lons: F64, radius_m: float) -> tuple[I64, F64]:
-    """Positions of the points within `radius_m` of (lat, lon), and their distances."""
-    found, metres = np.empty(lats.size, np.int64), np.empty(lats.size)
-    n = 0
-    for i in range(lats.size):
-        d = haversine_one(lat, lon, lats[i], lons[i])
-        if d <= radius_m:
-            found[n], metres[n] = i, d
-            n += 1
-    return found[:n], metres[:n]
+def _reach(
+    probe_s: F64, link_stops: I32, link_extra_m: F64, crow_stops: I32, crow_lat: F64,
+    crow_lon: F64, lat: float, lon: float, named_stops: I32, named_s: F64, speed: float,
+    max_s: float, slot: I32,
+) -> tuple[I32, F64, F64, I8]:  # fmt: skip
+    """The quickest way to each stop within `max_s`, sorted by stop: (stops, s, m, how).
+
+    Ways: along the streets (`probe_s`, seconds to each linked stop's node, plus its link
+    of `link_extra_m`), in a straight line lengthened by the detour factor, or from the named
+    stop (`named_*`, seconds on foot). On a tie the first of those wins. `slot` (one per
+    stop, at -1) is scratch, left as found.
+    """
+    n = probe_s.size + crow_stops.size + named_stops.size
+    stops, seconds = np.empty(n, np.int32), np.empty(n)
+    metres, how = np.empty(n), np.empty(n, np.int8)
+    count = 0
+    radius = max_s * speed / CROW_FLY_DETOUR
+    dlat = math.degrees(radius / EARTH_RADIUS_M)  # no nearer than its latitude difference
+    for i in range(crow_stops.size + probe_s.size + named_stops.size):
+        if i < crow_stops.size:
+            if abs(crow_lat[i] - lat) > dlat:
+                continue
+            m = haversine_one(lat, lon, crow_lat[i], crow_lon[i]) * CROW_FLY_DETOUR
+            s, kind, stop = m / speed, CROW, crow_stops[i]
+        elif i < crow_stops.size + probe_s.size:
+            x = i - crow_stops.size
+            m = probe_s[x] * speed + link_extra_m[x]
+            s, kind, stop = m / speed, STREET, link_stops[x]
+        else:
+            x = i - crow_stops.size - probe_s.size
+            s, kind, stop = named_s[x], NAMED, named_stops[x]
+            m = s * speed
+        if not s <= max_s:
+            continue
+        at = slot[stop]
+        if at < 0:
+            at = slot[stop] = count
+            count += 1
+        elif s >= seconds[at]:
+            continue
+        stops[at], seconds[at], metres[at], how[at] = stop, s, m, kind
+    order = np.argsort(stops[:count])
+    for x in range(count):
+        slot[stops[x]] = -1
+    return stops[order], seconds[order], metres[order], how[order]
 
 
-def _by_stop(network: Network, stop: int, speed_mps: float, max_s: float) -> Reach:
+def _by_stop(network: Network, stop: int, max_s: float) -> tuple[I32, F64]:
     """A named stop at once, its station's stops at once, then footpaths from any of them."""
     here = np.flatnonzero(network.stop_parent == stop).astype(np.int32)
     here = np.concatenate([np.array([stop], dtype=np.int32), here])
@@ -317,22 +338,18 @@ def _by_stop(network: Network, stop: int, speed_mps: float, max_s: float) -> Rea
     walk_to = network.transfer_to[edges].astype(np.int32)
     walk_s = network.transfer_s[edges].astype(np.float64)
     keep = walk_s <= max_s
-    stops = np.concatenate([here, walk_to[keep]])
-    seconds = np.concatenate([np.zeros(here.size), walk_s[keep]])
-    return stops, seconds, seconds * speed_mps
+    return np.concatenate([here, walk_to[keep]]), np.concatenate(
+        [np.zeros(here.size), walk_s[keep]]
+    )
 
 
-def _quickest(parts: list[tuple[int, Reach]]) -> tuple[I32, F64, F64, I8]:
-    """The quickest way to each stop over all parts, sorted by stop, with the part's kind."""
-    stops = np.concatenate([p[0] for _, p in parts]).astype(np.int32)
-    seconds = np.concatenate([p[1] for _, p in parts])
-    metres = np.concatenate([p[2] for _, p in parts])
-    how = np.concatenate([np.full(p[0].size, kind, dtype=np.int8) for kind, p in parts])
-    order = np.lexsort((seconds, stops))
-    stops, seconds, metres, how = stops[order], seconds[order], metres[order], how[order]
-    first = np.ones(stops.size, dtype=np.bool_)
-    first[1:] = stops[1:] != stops[:-1]
-    return stops[first], seconds[first], metres[first], how[first]
+def _slots(n_stops: int) -> I32:
+    """This thread's per-stop scratch for `_reach` (kept at -1 between calls)."""
+    found = getattr(_local, "slots", None)
+    if found is None or found.size < n_stops:
+        found = _local.slots = np.full(n_stops, -1, dtype=np.int32)
+    slots: I32 = found
+    return slots
 
 
 def _snapped(access: StreetAccess) -> Coords:
@@ -370,5 +387,5 @@ def _index_of(network: Network, stops: npt.NDArray[np.integer[Any]]) -> _StopInd
     return _StopIndex(stops.astype(np.int32), np.array(lat, np.float64), np.array(lon, np.float64))
 
 
-def _empty() -> Reach:
-    return np.empty(0, dtype=np.int32), np.empty(0), np.empty(0)
+def _empty() -> tuple[I32, F64]:
+    return np.empty(0, dtype=np.int32), np.empty(0)

@@ -18,8 +18,9 @@ realtime closures) may dominate.
 
 from __future__ import annotations
 
+import threading
 import weakref
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -32,9 +33,8 @@ I32 = npt.NDArray[np.int32]
 I64 = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]
 
-_TABLES: weakref.WeakKeyDictionary[Network, tuple[F64, npt.NDArray[np.uint8]]] = (
-    weakref.WeakKeyDictionary()
-)
+_TABLES: weakref.WeakKeyDictionary[Network, _Tables] = weakref.WeakKeyDictionary()
+_local = threading.local()
 
 
 def useful(
@@ -51,27 +51,38 @@ def useful(
     """
     if stops.size < 2:
         return np.ones(stops.size, dtype=np.bool_)
-    cum, board_flags = _tables(network)
-    ok = np.ones(network.n_stops, dtype=np.bool_) if usable is None else usable
-    return np.asarray(
-        _useful(
-            stops.astype(np.int64),
-            seconds.astype(np.float64),
-            np.asarray(network.stop_pattern_ptr, dtype=np.int64),
-            np.asarray(network.stop_patterns, dtype=np.int64),
-            np.asarray(network.stop_pattern_pos, dtype=np.int64),
-            np.asarray(network.pattern_stop_ptr, dtype=np.int64),
-            cum,
-            board_flags,
-            np.asarray(ok, dtype=np.bool_),
-            int(NO_DROP_OFF if egress else NO_PICKUP),
-            egress,
-        ),
-        dtype=np.bool_,
-    )
+    t = _tables(network)
+    key, owner = _scratch(t.cum.size)
+    keep: Mask = _useful(
+        stops.astype(np.int64), seconds.astype(np.float64), t.sp_ptr, t.sp_pattern, t.sp_pos,
+        t.ps_ptr, t.cum, t.flags, t.all_ok if usable is None else np.asarray(usable, np.bool_),
+        int(NO_DROP_OFF if egress else NO_PICKUP), egress, key, owner,
+    )  # fmt: skip
+    return keep
 
 
-def _tables(network: Network) -> tuple[F64, npt.NDArray[np.uint8]]:
+class _Tables(NamedTuple):
+    """The network's arrays the pruning reads, typed once, and its per-position tables."""
+
+    sp_ptr: I64
+    sp_pattern: I64
+    sp_pos: I64
+    ps_ptr: I64
+    cum: F64
+    flags: npt.NDArray[np.uint8]
+    all_ok: Mask
+
+
+def _scratch(n: int) -> tuple[F64, I64]:
+    """This thread's per-position keys and owners (kept at inf and -1 between calls)."""
+    found = getattr(_local, "scratch", None)
+    if found is None or found[0].size < n:
+        found = _local.scratch = (np.full(n, np.inf), np.full(n, -1, dtype=np.int64))
+    scratch: tuple[F64, I64] = found
+    return scratch
+
+
+def _tables(network: Network) -> _Tables:
     """Per pattern position: cumulative largest hop ``H(i)``, and the pattern's flags there."""
     found = _TABLES.get(network)
     if found is None:
@@ -90,7 +101,15 @@ def _tables(network: Network) -> tuple[F64, npt.NDArray[np.uint8]]:
             hop = np.maximum(np.diff(dep, axis=0).max(axis=1), np.diff(arr, axis=0).max(axis=1))
             cum[first + 1 : last] = np.cumsum(np.maximum(hop, 0.0))
             flags[first:last] = np.asarray(network.stop_time_flags[cells])[::k]
-        found = (cum, flags)
+
+        def typed(array: npt.ArrayLike) -> I64:
+            return np.asarray(array, dtype=np.int64)
+
+        found = _Tables(
+            typed(network.stop_pattern_ptr), typed(network.stop_patterns),
+            typed(network.stop_pattern_pos), typed(network.pattern_stop_ptr), cum, flags,
+            np.ones(network.n_stops, dtype=np.bool_),
+        )  # fmt: skip
         _TABLES[network] = found
     return found
 
@@ -98,12 +117,11 @@ def _tables(network: Network) -> tuple[F64, npt.NDArray[np.uint8]]:
 @njit(cache=True, nogil=True)
 def _useful(
     stops: Any, seconds: Any, sp_ptr: Any, sp_pattern: Any, sp_pos: Any, ps_ptr: Any,
-    cum: Any, flags: Any, ok: Any, forbidden: int, egress: bool,
+    cum: Any, flags: Any, ok: Any, forbidden: int, egress: bool, key: Any, owner: Any,
 ) -> Any:  # fmt: skip
     # Each offset's key is written at its pattern positions, then each pattern touched is
     # scanned once in travel order (backwards for egress) with a running minimum: no sort.
-    key = np.full(cum.size, np.inf)
-    owner = np.full(cum.size, -1, dtype=np.int64)
+    # `key` and `owner` come at inf and -1 and are left so.
     touched = np.zeros(ps_ptr.size - 1, dtype=np.bool_)
     patterns = np.empty(ps_ptr.size - 1, dtype=np.int64)
     n_patterns = 0
@@ -130,4 +148,5 @@ def _useful(
             if owner[at] >= 0 and key[at] < best:
                 keep[owner[at]] = True
                 best = key[at]
+            key[at], owner[at] = np.inf, -1
     return keep
