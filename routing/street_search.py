@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,7 +12,7 @@ import numpy.typing as npt
 from numba import njit
 
 from routing.geo import haversine_m
-from routing.streets import F32, F64, I32, StreetGraph
+from routing.streets import F32, F64, I32, CsrGraph, StreetGraph
 
 # A scipy.sparse.csgraph search allocates and scans arrays of n_nodes per source; this heap
 # Dijkstra touches only what it settles, so a 300 m walk costs microseconds, not milliseconds.
@@ -19,6 +20,9 @@ from routing.streets import F32, F64, I32, StreetGraph
 NodesLike = int | Sequence[int] | I32
 _NO_NODES = np.empty(0, dtype=np.int32)
 _local = threading.local()
+_PREPARED: weakref.WeakKeyDictionary[CsrGraph, tuple[I32, I32, F32, F32]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 class StreetTree:
@@ -215,6 +219,16 @@ def _arrays(indptr: I32, indices: I32, length: F32, speed: F32) -> tuple[I32, I3
     )
 
 
+def _prepared(graph: CsrGraph) -> tuple[I32, I32, F32, F32]:
+    """`_arrays` of a graph, made once."""
+    found = _PREPARED.get(graph)
+    if found is None:
+        found = _PREPARED[graph] = _arrays(
+            graph.indptr, graph.indices, graph.length_m, graph.speed_mps
+        )
+    return found
+
+
 def _read_only(array: npt.NDArray[Any], dtype: type[np.generic]) -> npt.NDArray[Any]:
     view = np.ascontiguousarray(array, dtype=dtype).view(np.ndarray)
     view.flags.writeable = False
@@ -233,14 +247,15 @@ def _tree(
 ) -> tuple[StreetTree, F64]:
     """The search, and the cost of each `probe` node (``inf`` where not reached)."""
     graph = streets.graph(mode)
-    _check_nodes(streets, sources, probe, np.array([target], dtype=np.int32))
+    _check_nodes(streets, sources, probe)
+    if target >= streets.n_nodes:
+        raise IndexError(f"node {target} out of range ({streets.n_nodes} nodes)")
     cost, pred, mark, touched, heap_k, heap_v = _workspace(
         streets.n_nodes, graph.n_edges + sources.shape[0]
     )
     nodes, costs, preds, probed = _search(
-        *_arrays(graph.indptr, graph.indices, graph.length_m, graph.speed_mps),
-        uniform, sources, offsets, float(max_cost), target, probe, cost, pred, mark, touched,
-        heap_k, heap_v,
+        *_prepared(graph), uniform, sources, offsets, float(max_cost), target, probe, cost,
+        pred, mark, touched, heap_k, heap_v,
     )  # fmt: skip
     return StreetTree(nodes, costs, preds, streets.n_nodes), probed
 
