@@ -26,7 +26,7 @@ from routing.offset_pruning import Mask, useful
 from routing.query import AccessMode, Location, Offset, OffsetArrays, StopRef
 from routing.snap import EdgeSnap
 from routing.street_islands import snap_to_mainland, stop_nodes
-from routing.street_search import StreetTree, shortest_path_tree
+from routing.street_search import Attached, StreetTree, attached_items, shortest_path_tree
 from routing.streets import F64, I32, CsrGraph, StreetGraph
 
 # The crow-fly fallback lengthens straight lines as the build's crow-fly footpaths do.
@@ -114,14 +114,19 @@ class _StopLinks:
 
     node_of: I32
     stops: I32
-    nodes: I32
+    attached: Attached
     extra_m: F64
     off_streets: _StopIndex | None
 
 
 _NO_COSTS = np.empty(0)
+_NO_REACH = (np.empty(0, np.int32), _NO_COSTS)
 _NO_LINKS = _StopLinks(
-    np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0, np.int32), _NO_COSTS, None
+    np.empty(0, np.int32),
+    np.empty(0, np.int32),
+    attached_items(np.empty(0, np.int32), 0),
+    _NO_COSTS,
+    None,
 )
 _NO_STOPS = _StopIndex(np.empty(0, np.int32), _NO_COSTS, _NO_COSTS)
 _local = threading.local()
@@ -169,13 +174,13 @@ def street_access(
     else:
         links = _links(network, streets, mode)
         crow = links.off_streets
-    probe_s = _NO_COSTS if searched is None else searched[1]
+    street = _NO_REACH if searched is None else searched[1]
     named = _by_stop(network, end.stop, max_s) if end.stop >= 0 and mode == "walk" else _empty()
     finite = math.isfinite(end.lat) and math.isfinite(end.lon)
     crow = crow if crow is not None and finite else _NO_STOPS
     stops, seconds, metres, how = _reach(
-        probe_s, links.stops, links.extra_m, crow.stops, crow.lat, crow.lon, end.lat, end.lon,
-        named[0], named[1], speed_mps, float(max_s), _slots(network.n_stops),
+        street[0], street[1], links.stops, links.extra_m, crow.stops, crow.lat, crow.lon,
+        end.lat, end.lon, named[0], named[1], speed_mps, float(max_s), _slots(network.n_stops),
     )  # fmt: skip
     reached = int(stops.size)
     if prune:
@@ -255,7 +260,7 @@ def _search(
     snap: EdgeSnap | None,
     limits: tuple[AccessMode, float, float],
     reverse: bool,
-) -> tuple[StreetTree, F64] | None:
+) -> tuple[StreetTree, tuple[I32, F64]] | None:
     """The bounded street search from the end, and the costs of the street-linked stops' nodes.
 
     A named stop's search starts at the stop's node.
@@ -275,41 +280,41 @@ def _search(
     else:
         return None
     graph = reversed_streets(streets) if reverse else streets
-    probe = _links(network, streets, mode).nodes
-    return shortest_path_tree(graph, mode, nodes, cost, max_s, speed_mps, probe=probe)
+    on_nodes = _links(network, streets, mode).attached
+    return shortest_path_tree(graph, mode, nodes, cost, max_s, speed_mps, attached=on_nodes)
 
 
 @njit(cache=True, nogil=True)
 def _reach(
-    probe_s: F64, link_stops: I32, link_extra_m: F64, crow_stops: I32, crow_lat: F64,
-    crow_lon: F64, lat: float, lon: float, named_stops: I32, named_s: F64, speed: float,
-    max_s: float, slot: I32,
+    street_at: I32, street_s: F64, link_stops: I32, link_extra_m: F64, crow_stops: I32,
+    crow_lat: F64, crow_lon: F64, lat: float, lon: float, named_stops: I32, named_s: F64,
+    speed: float, max_s: float, slot: I32,
 ) -> tuple[I32, F64, F64, I8]:  # fmt: skip
     """The quickest way to each stop within `max_s`, sorted by stop: (stops, s, m, how).
 
-    Ways: along the streets (`probe_s`, seconds to each linked stop's node, plus its link
-    of `link_extra_m`), in a straight line lengthened by the detour factor, or from the named
-    stop (`named_*`, seconds on foot). On a tie the first of those wins. `slot` (one per
+    Ways: along the streets (`street_s` seconds to the node of linked stop `street_at`, plus
+    its link of `link_extra_m`), in a straight line lengthened by the detour factor, or from
+    the named stop (`named_*`, seconds on foot). On a tie the first of those wins. `slot` (one per
     stop, at -1) is scratch, left as found.
     """
-    n = probe_s.size + crow_stops.size + named_stops.size
+    n = street_at.size + crow_stops.size + named_stops.size
     stops, seconds = np.empty(n, np.int32), np.empty(n)
     metres, how = np.empty(n), np.empty(n, np.int8)
     count = 0
     radius = max_s * speed / CROW_FLY_DETOUR
     dlat = math.degrees(radius / EARTH_RADIUS_M)  # no nearer than its latitude difference
-    for i in range(crow_stops.size + probe_s.size + named_stops.size):
+    for i in range(n):
         if i < crow_stops.size:
             if abs(crow_lat[i] - lat) > dlat:
                 continue
             m = haversine_one(lat, lon, crow_lat[i], crow_lon[i]) * CROW_FLY_DETOUR
             s, kind, stop = m / speed, CROW, crow_stops[i]
-        elif i < crow_stops.size + probe_s.size:
-            x = i - crow_stops.size
-            m = probe_s[x] * speed + link_extra_m[x]
+        elif i < crow_stops.size + street_at.size:
+            x = street_at[i - crow_stops.size]
+            m = street_s[i - crow_stops.size] * speed + link_extra_m[x]
             s, kind, stop = m / speed, STREET, link_stops[x]
         else:
-            x = i - crow_stops.size - probe_s.size
+            x = i - crow_stops.size - street_at.size
             s, kind, stop = named_s[x], NAMED, named_stops[x]
             m = s * speed
         if not s <= max_s:
@@ -364,7 +369,11 @@ def _links(network: Network, streets: StreetGraph, mode: str) -> _StopLinks:
         linked = np.flatnonzero(boardable & (node_of >= 0)).astype(np.int32)
         off = np.flatnonzero(boardable & (node_of < 0)).astype(np.int32)
         per_mode[mode] = _StopLinks(
-            node_of, linked, node_of[linked], metres[linked], _index_of(network, off)
+            node_of,
+            linked,
+            attached_items(node_of[linked], streets.n_nodes),
+            metres[linked],
+            _index_of(network, off),
         )
     return per_mode[mode]
 

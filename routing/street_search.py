@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -18,7 +18,31 @@ from routing.streets import F32, F64, I32, CsrGraph, StreetGraph
 # Dijkstra touches only what it settles, so a 300 m walk costs microseconds, not milliseconds.
 
 NodesLike = int | Sequence[int] | I32
-_NO_NODES = np.empty(0, dtype=np.int32)
+
+
+class Attached(NamedTuple):
+    """Items (stops, places) attached to street nodes: CSR over the nodes of one graph.
+
+    The items of node ``v`` are ``items[ptr[v]:ptr[v + 1]]``.
+    """
+
+    ptr: I32
+    items: I32
+
+
+def attached_items(nodes: I32, n_nodes: int) -> Attached:
+    """Item ``i`` on node ``nodes[i]`` (negative: on none), grouped by node."""
+    nodes = np.asarray(nodes, dtype=np.int64)
+    on = np.flatnonzero(nodes >= 0)
+    if on.size and int(nodes[on].max()) >= n_nodes:
+        raise IndexError(f"node {int(nodes[on].max())} out of range ({n_nodes} nodes)")
+    order = on[np.argsort(nodes[on], kind="stable")]
+    ptr = np.zeros(n_nodes + 1, dtype=np.int32)
+    np.cumsum(np.bincount(nodes[on], minlength=n_nodes), out=ptr[1:])
+    return Attached(ptr, order.astype(np.int32))
+
+
+_NOTHING = Attached(np.zeros(1, dtype=np.int32), np.empty(0, dtype=np.int32))
 _local = threading.local()
 _PREPARED: weakref.WeakKeyDictionary[CsrGraph, tuple[I32, I32, F32, F32]] = (
     weakref.WeakKeyDictionary()
@@ -81,8 +105,8 @@ def shortest_path_tree(
     source_cost_s: Sequence[float] | F64 | None = None,
     max_cost_s: float = np.inf,
     speed_mps: float | None = None,
-    probe: I32 | None = None,
-) -> tuple[StreetTree, F64]:
+    attached: Attached | None = None,
+) -> tuple[StreetTree, tuple[I32, F64]]:
     """Dijkstra from one or more sources over the `mode` graph, stopping at `max_cost_s`.
 
     Args:
@@ -94,11 +118,11 @@ def shortest_path_tree(
         max_cost_s: nodes costing more are left unreached.
         speed_mps: a uniform speed replacing the edges' own (the traveller's walking or cycling
             pace); None keeps the graph's speeds (1.3 m/s walk, 4.5 m/s bike, car free-flow).
-        probe: nodes whose costs are wanted at once (e.g. the stops' nodes).
+        attached: items (e.g. stops) on the nodes, whose costs are wanted at once.
 
     Returns:
         The tree of the nodes reached (costs in seconds, predecessors), and the cost of each
-        `probe` node (``inf`` where not reached).
+        `attached` item the search reached (items, costs).
     """
     sources = np.array(source_nodes, dtype=np.int32, ndmin=1)
     offsets = (
@@ -108,9 +132,8 @@ def shortest_path_tree(
     )
     if offsets.shape != sources.shape:
         raise ValueError("source_cost_s must have one value per source node")
-    probe = _NO_NODES if probe is None else np.asarray(probe, dtype=np.int32)
     uniform = _uniform(speed_mps)
-    return _tree(streets, mode, sources, offsets, max_cost_s, uniform, target=-1, probe=probe)
+    return _tree(streets, mode, sources, offsets, max_cost_s, uniform, -1, attached)
 
 
 def one_to_many(
@@ -153,7 +176,7 @@ def path(
         if source_cost_s is None
         else np.array(source_cost_s, dtype=np.float64, ndmin=1)
     )
-    tree, _ = _tree(streets, mode, sources, offsets, np.inf, _uniform(speed_mps), target=target)
+    tree, _ = _tree(streets, mode, sources, offsets, np.inf, _uniform(speed_mps), target)
     return tree.path_to(target)
 
 
@@ -243,21 +266,24 @@ def _tree(
     max_cost: float,
     uniform: float,
     target: int,
-    probe: I32 = _NO_NODES,
-) -> tuple[StreetTree, F64]:
-    """The search, and the cost of each `probe` node (``inf`` where not reached)."""
+    attached: Attached | None = None,
+) -> tuple[StreetTree, tuple[I32, F64]]:
+    """The search, and the `attached` items it reached with their costs."""
     graph = streets.graph(mode)
-    _check_nodes(streets, sources, probe)
+    _check_nodes(streets, sources)
+    on = _NOTHING if attached is None else attached
+    if on.ptr.size not in (1, streets.n_nodes + 1):
+        raise ValueError("attached items are for a graph of another size")
     if target >= streets.n_nodes:
         raise IndexError(f"node {target} out of range ({streets.n_nodes} nodes)")
     cost, pred, mark, touched, heap_k, heap_v = _workspace(
         streets.n_nodes, graph.n_edges + sources.shape[0]
     )
-    nodes, costs, preds, probed = _search(
-        *_prepared(graph), uniform, sources, offsets, float(max_cost), target, probe, cost,
-        pred, mark, touched, heap_k, heap_v,
+    nodes, costs, preds, items, item_costs = _search(
+        *_prepared(graph), uniform, sources, offsets, float(max_cost), target, on.ptr,
+        on.items, cost, pred, mark, touched, heap_k, heap_v,
     )  # fmt: skip
-    return StreetTree(nodes, costs, preds, streets.n_nodes), probed
+    return StreetTree(nodes, costs, preds, streets.n_nodes), (items, item_costs)
 
 
 def _workspace(n_nodes: int, pushes: int) -> tuple[F64, I32, I32, I32, F64, I32]:
@@ -282,10 +308,13 @@ def _workspace(n_nodes: int, pushes: int) -> tuple[F64, I32, I32, I32, F64, I32]
 @njit(cache=True, nogil=True)
 def _search(
     indptr: I32, indices: I32, length: F32, speed: F32, uniform: float, sources: I32,
-    offsets: F64, max_cost: float, target: int, probe: I32, cost: F64, pred: I32,
-    mark: I32, touched: I32, heap_k: F64, heap_v: I32,
-) -> tuple[I32, F64, I32, F64]:  # fmt: skip
-    """`_dijkstra` on reusable arrays: reached nodes, their costs and preds; `probe` costs.
+    offsets: F64, max_cost: float, target: int, item_ptr: I32, items: I32, cost: F64,
+    pred: I32, mark: I32, touched: I32, heap_k: F64, heap_v: I32,
+) -> tuple[I32, F64, I32, I32, F64]:  # fmt: skip
+    """`_dijkstra` on reusable arrays: reached nodes, their costs and preds; items reached.
+
+    Items are looked up from the nodes reached (not the reverse), so a short walk reads a few
+    hundred entries of the node arrays, not one per stop of the city.
 
     Leaves `cost`, `pred` and `mark` as it found them (inf, -1, 0).
     """
@@ -297,12 +326,19 @@ def _search(
     )  # fmt: skip
     if target >= 0:
         mark[target] = 0
-    probed = cost[probe]
     nodes = touched[:n].copy()
     costs, preds = cost[nodes], pred[nodes]
+    found, found_costs = np.empty(items.size, np.int32), np.empty(items.size)
+    m = 0
+    if item_ptr.size > 1:
+        for x in range(n):
+            v = nodes[x]
+            for k in range(item_ptr[v], item_ptr[v + 1]):
+                found[m], found_costs[m] = items[k], costs[x]
+                m += 1
     cost[nodes] = np.inf
     pred[nodes] = -1
-    return nodes, costs, preds, probed
+    return nodes, costs, preds, found[:m], found_costs[:m]
 
 
 @njit(cache=True, nogil=True)
