@@ -240,11 +240,25 @@ def reversed_streets(streets: StreetGraph) -> StreetGraph:
 
 
 def _transpose(graph: CsrGraph, n: int) -> CsrGraph:
+    """`graph` with its edges turned around (itself when that changes nothing).
+
+    The walk graph is its own transpose: searches of both directions then share one copy of
+    it in the CPU caches.
+    """
     tail = np.repeat(np.arange(n, dtype=np.int32), np.diff(graph.indptr))
     order = np.argsort(graph.indices, kind="stable")
     indptr = np.zeros(n + 1, dtype=np.int32)
     np.cumsum(np.bincount(graph.indices, minlength=n), out=indptr[1:])
-    return CsrGraph(indptr, tail[order], graph.length_m[order], graph.speed_mps[order])
+    turned = CsrGraph(indptr, tail[order], graph.length_m[order], graph.speed_mps[order])
+    same = all(
+        np.array_equal(a, b)
+        for a, b in zip(
+            (graph.indptr, graph.indices, graph.length_m, graph.speed_mps),
+            (turned.indptr, turned.indices, turned.length_m, turned.speed_mps),
+            strict=True,
+        )
+    )
+    return graph if same else turned
 
 
 def _snap(streets: StreetGraph | None, end: Endpoint, mode: AccessMode) -> EdgeSnap | None:
