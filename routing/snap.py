@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ import numpy.typing as npt
 from numba import njit
 from scipy.spatial import cKDTree
 
-from routing.geo import EARTH_RADIUS_M, haversine_m
+from routing.geo import EARTH_RADIUS_M, haversine_m, haversine_one
 from routing.streets import F64, I32, CsrGraph, StreetGraph
 
 MAX_STOP_SNAP_M = 300.0
@@ -70,10 +71,16 @@ class _Projection:
         y = EARTH_RADIUS_M * np.radians(lat)
         return np.column_stack([x, y])
 
+    def point(self, lat: float, lon: float) -> tuple[float, float]:
+        """`xy` of one point."""
+        return EARTH_RADIUS_M * self.cos_lat0 * math.radians(lon), EARTH_RADIUS_M * math.radians(
+            lat
+        )
+
     def latlon(self, x: float, y: float) -> tuple[float, float]:
-        lat = np.degrees(y / EARTH_RADIUS_M)
-        lon = np.degrees(x / (EARTH_RADIUS_M * self.cos_lat0))
-        return float(lat), float(lon)
+        lat = math.degrees(y / EARTH_RADIUS_M)
+        lon = math.degrees(x / (EARTH_RADIUS_M * self.cos_lat0))
+        return lat, lon
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,19 +200,19 @@ def snap_point(
         the extract: the caller falls back to a crow-fly leg with a detour factor).
     """
     index = _cached(streets, f"edges:{mode}", lambda: _edge_index(streets, mode))
-    if index.a.size == 0 or not (np.isfinite(lat) and np.isfinite(lon)):
+    if index.a.size == 0 or not (math.isfinite(lat) and math.isfinite(lon)):
         return None
     projection = _projection(streets)
-    p = projection.xy(np.array([lat]), np.array([lon]))[0]
+    px, py = projection.point(lat, lon)
     ok = index.everywhere if within is None else within
     # The projection errs by well under 1% over a city: the bound leaves room for it.
-    e, tb = _nearest_edge(float(p[0]), float(p[1]), index.grid, index.xy_a, index.xy_b,
-                          index.a, index.b, ok, max_dist_m * 1.01 + 1.0)  # fmt: skip
+    e, tb = _nearest_edge(px, py, index.grid, index.xy_a, index.xy_b, index.a, index.b, ok,
+                          max_dist_m * 1.01 + 1.0)  # fmt: skip
     if e < 0:
         return None
-    x, y = index.xy_a[e] + tb * (index.xy_b[e] - index.xy_a[e])
-    snapped_lat, snapped_lon = projection.latlon(float(x), float(y))
-    offset_m = float(haversine_m(lat, lon, snapped_lat, snapped_lon))
+    (xa, ya), (xb, yb) = index.xy_a[e].tolist(), index.xy_b[e].tolist()
+    snapped_lat, snapped_lon = projection.latlon(xa + tb * (xb - xa), ya + tb * (yb - ya))
+    offset_m = haversine_one(lat, lon, snapped_lat, snapped_lon)
     if offset_m > max_dist_m:
         return None
     return EdgeSnap(
