@@ -5,8 +5,9 @@ backwards, trips in reverse order, times negated (a departure becomes minus an a
 and drop-off swapped, footpaths followed against their direction. One kernel serves both.
 
 Frames and day masks are derived once and cached outside the frozen `Network` (keyed weakly by
-it), so a query only looks them up. Every array handed to numba is a read-only view, so the
-kernels compile once whether the network was built in memory or memory-mapped from disk.
+it), and a realtime overlay's arrays once per overlay, so a query only looks them up. Every
+array handed to numba is a read-only view, so the kernels compile once whether the network
+was built in memory or memory-mapped from disk.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from routing.realtime import RealtimeOverlay
 I32 = npt.NDArray[np.int32]
 U8 = npt.NDArray[np.uint8]
 Mask = npt.NDArray[np.bool_]
-DAY_CACHE_SIZE = 8
+# Both directions, with and without wheelchair and bikes, on the timetable and on realtime.
+DAY_CACHE_SIZE = 16
 
 
 class FrameArrays(NamedTuple):
@@ -52,28 +54,35 @@ class FrameArrays(NamedTuple):
     arrival_by_trip: I32
     departure_by_trip: I32
     position_flags: U8
+    pattern_regular: U8
 
 
 class DayArrays(NamedTuple):
     """What the kernels read of one query: trips running in each day slot, usable stops, realtime.
 
-    ``next_active[slot * n + trip_ptr[p] + j]`` (``n`` trips in all patterns) is the first trip
-    index ``>= j`` of pattern ``p`` running in that slot, or the pattern's trip count;
-    ``running[slot * n + trip_ptr[p] + j]`` says whether trip ``j`` itself runs.
-    ``regular[p]`` is 1 when pattern ``p``'s trips keep their order and share their pickup and
-    drop-off types at every position, in the timetable and in realtime: then the first trip
-    one can board is the best one, else the kernels try each trip. ``ov_*`` replace the times
-    of day slot ``ov_slot`` (-1: no overlay).
+    ``running[slot * n + trip_ptr[p] + j]`` (``n`` trips in all patterns) says whether trip
+    ``j`` of pattern ``p`` runs in that slot. ``ov_*`` replace the times of day slot ``ov_slot``
+    (-1: no overlay).
+
+    A regular pattern's route scan holds the first trip one can board, found by a binary search
+    in ``next_active[slot * n + trip_ptr[p] + j]``: the first trip index ``>= j`` running in that
+    slot, or the pattern's trip count. Realtime may break the order that search relies on, so in
+    the overlay's slot it skips the trips out of order, ``ov_unordered[ov_unordered_ptr[p]:
+    ov_unordered_ptr[p + 1]]``, which the scan rides one by one; ``ov_board`` is the overlay's
+    departures with theirs replaced so that the search still sees sorted times (see
+    `realtime_order`).
     """
 
     next_active: I32
     running: U8
     stop_ok: U8
-    regular: U8
     ov_slot: int
     ov_arrival: I32
     ov_departure: I32
     ov_flags: U8
+    ov_board: I32
+    ov_unordered_ptr: I32
+    ov_unordered: I32
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,7 +97,6 @@ class Frame:
 
     reverse: bool
     arrays: FrameArrays
-    regular: U8
     trip_order: I32
     transfer_edge: I32
     network_trips: I32
@@ -100,7 +108,7 @@ class Frame:
 def _frame(net: Network, reverse: bool, arrays: FrameArrays, orders: tuple[I32, I32]) -> Frame:
     trip_order, transfer_edge = orders
     return Frame(
-        reverse=reverse, arrays=arrays, regular=_regular(arrays), trip_order=trip_order,
+        reverse=reverse, arrays=arrays, trip_order=trip_order,
         transfer_edge=transfer_edge,
         network_trips=_ro(net.pattern_trips),
         transfer_kind=np.asarray(net.transfer_kind, dtype=np.int8)[transfer_edge],
@@ -108,7 +116,25 @@ def _frame(net: Network, reverse: bool, arrays: FrameArrays, orders: tuple[I32, 
     )  # fmt: skip
 
 
+class RealtimeArrays(NamedTuple):
+    """An overlay's times and flags in one frame, and its trips out of their pattern's order.
+
+    ``board`` and ``apart`` are `realtime_order`'s, over the trips running on the overlay's
+    day (whatever a query's wheelchair and bikes options leave of them).
+    """
+
+    arrival: I32
+    departure: I32
+    flags: U8
+    board: I32
+    apart: Mask
+
+
 _frames: weakref.WeakKeyDictionary[Network, dict[bool, Frame]] = weakref.WeakKeyDictionary()
+# Per overlay (immutable, swapped whole): its arrays in each frame, derived once.
+_realtime: weakref.WeakKeyDictionary[RealtimeOverlay, dict[Frame, RealtimeArrays]] = (
+    weakref.WeakKeyDictionary()
+)
 _days: weakref.WeakKeyDictionary[
     Network, OrderedDict[tuple[object, ...], tuple[RealtimeOverlay | None, DayArrays]]
 ] = weakref.WeakKeyDictionary()
@@ -142,10 +168,11 @@ def _arrays(flags: npt.ArrayLike, **fields: npt.ArrayLike) -> FrameArrays:
     ptr = (typed["pattern_time_ptr"], typed["pattern_stop_ptr"], typed["pattern_trip_ptr"])
     flags8 = _ro8(flags)
     arrival, departure, first_flags = by_trip(*ptr, typed["arrival"], typed["departure"], flags8)
+    regular = regular_patterns(ptr[0], ptr[2], typed["arrival"], typed["departure"], flags8)
     return FrameArrays(
         flags=flags8, **typed, pattern_min_dep=_ro(lo), pattern_max_dep=_ro(hi),
         arrival_by_trip=_ro(arrival), departure_by_trip=_ro(departure),
-        position_flags=_ro8(first_flags),
+        position_flags=_ro8(first_flags), pattern_regular=_ro8(regular),
     )  # fmt: skip
 
 
@@ -161,11 +188,6 @@ def _forward(net: Network) -> Frame:
     )  # fmt: skip
     trips = np.arange(net.pattern_trips.size, dtype=np.int32)
     return _frame(net, False, arrays, (trips, np.arange(net.transfer_to.size, dtype=np.int32)))
-
-
-def _regular(fa: FrameArrays) -> U8:
-    ptr = (fa.pattern_time_ptr, fa.pattern_trip_ptr)
-    return _ro8(regular_patterns(*ptr, fa.arrival, fa.departure, fa.flags))
 
 
 def segment_reversal(ptr: I32) -> I32:
@@ -268,17 +290,28 @@ def _day_arrays(
     if overlay is not None:
         stop_ok &= ~np.asarray(overlay.closed_stops, dtype=np.bool_)
     fa = frame.arrays
-    ov_slot, ov_arrival, ov_departure, ov_flags = _overlay_arrays(net, frame, day, overlay)
-    regular = frame.regular
-    if ov_slot >= 0:
-        ptr = (fa.pattern_time_ptr, fa.pattern_trip_ptr)
-        regular = regular & regular_patterns(*ptr, ov_arrival, ov_departure, ov_flags)
+    ov_slot, searched, unordered = -1, masks, np.zeros(0, dtype=np.int64)
+    ov = (fa.arrival, fa.departure, fa.flags, fa.departure)
+    if overlay is not None:
+        rt = realtime_arrays(net, frame, overlay)
+        ov = (rt.arrival, rt.departure, rt.flags, rt.board)
+        slot = overlay.day - day + 1
+        ov_slot = 2 - slot if frame.reverse else slot
+        apart = rt.apart & masks[ov_slot]
+        unordered = np.flatnonzero(apart)
+        if unordered.size:
+            searched = masks.copy()
+            searched[ov_slot] &= ~apart
+    # Each trip out of order, as (pattern, index in it), grouped by pattern.
+    trip_ptr = np.asarray(fa.pattern_trip_ptr)
+    pattern = np.searchsorted(trip_ptr, unordered, side="right") - 1
+    unordered_ptr = np.searchsorted(pattern, np.arange(trip_ptr.size))
     return DayArrays(
-        _ro(next_active(masks, fa.pattern_trip_ptr).ravel()),
+        _ro(next_active(searched, fa.pattern_trip_ptr).ravel()),
         _ro8(masks.ravel()),
         _ro8(stop_ok),
-        _ro8(regular),
-        ov_slot, ov_arrival, ov_departure, ov_flags,
+        ov_slot, *ov,
+        _ro(unordered_ptr), _ro(unordered - trip_ptr[pattern]),
     )  # fmt: skip
 
 
@@ -293,13 +326,16 @@ def next_active(masks: Mask, trip_ptr: I32) -> npt.NDArray[np.int32]:
     return (np.minimum(following, end) - start).astype(np.int32)
 
 
-def _overlay_arrays(
-    net: Network, frame: Frame, day: int, overlay: RealtimeOverlay | None
-) -> tuple[int, I32, I32, U8]:
-    fa = frame.arrays
-    if overlay is None:
-        return -1, fa.arrival, fa.departure, fa.flags
-    slot = overlay.day - day + 1
+def realtime_arrays(network: Network, frame: Frame, overlay: RealtimeOverlay) -> RealtimeArrays:
+    """`overlay`'s arrays in `frame`, derived once per overlay (cached while it lives)."""
+    per_frame = _realtime.setdefault(overlay, {})
+    found = per_frame.get(frame)
+    if found is None:
+        found = per_frame[frame] = _realtime_arrays(network, frame, overlay)
+    return found
+
+
+def _realtime_arrays(net: Network, frame: Frame, overlay: RealtimeOverlay) -> RealtimeArrays:
     skipped = np.asarray(overlay.skipped, dtype=np.bool_)
     flags = np.asarray(net.stop_time_flags) | np.where(skipped, NO_PICKUP | NO_DROP_OFF, 0)
     arrival, departure = np.asarray(overlay.arrival), np.asarray(overlay.departure)
@@ -307,8 +343,12 @@ def _overlay_arrays(
         order = segment_reversal(net.pattern_time_ptr)
         arrival, departure = -departure[order], -arrival[order]
         flags = swap_pickup_drop_off(flags[order])
-        slot = 2 - slot
-    return slot, _ro(arrival), _ro(departure), _ro8(flags)
+    arrival, departure, flags = _ro(arrival), _ro(departure), _ro8(flags)
+    running = net.trips_active(overlay.day) & ~np.asarray(overlay.cancelled, dtype=np.bool_)
+    running = running[np.asarray(net.pattern_trips)][frame.trip_order]
+    apart, board = realtime_order(frame.arrays, running, arrival, departure, flags)
+    apart.flags.writeable = False
+    return RealtimeArrays(arrival, departure, flags, _ro(board), apart)
 
 
 @njit(cache=True, nogil=True)
@@ -340,6 +380,116 @@ def regular_patterns(time_ptr: I32, trip_ptr: I32, arrival: I32, departure: I32,
                 out[p] = 0
                 break
     return out
+
+
+@njit(cache=True, nogil=True)
+def realtime_order(
+    fa: FrameArrays, running: Mask, arrival: I32, departure: I32, flags: U8
+) -> tuple[Mask, I32]:
+    """The trips of the overlay's day to ride one by one, and departures to search the rest by.
+
+    The route scan of a regular pattern holds one trip, the first one can board in any day
+    slot, which is only right when the running trips of all slots keep their order (FIFO)
+    and share their pickup and drop-off types. A `running` trip of the overlay's day keeps
+    its place when its realtime times are the timetable's, or when, at every position, it
+    arrives and leaves no earlier than the running trip kept before it and no later than the
+    next unchanged one, and within a day of every trip of the pattern (the days either side);
+    in both cases with the timetable's flags. The others (delayed past a following trip,
+    skipping a stop: a few per pattern) are ridden one by one. The departures returned give
+    each trip not kept, running or not, the departure of the trip kept before it (-INF for
+    none): they stay sorted and the binary search never stops on such a trip.
+    """
+    time_ptr, trip_ptr, stop_ptr = fa.pattern_time_ptr, fa.pattern_trip_ptr, fa.pattern_stop_ptr
+    apart = np.zeros(trip_ptr[-1], dtype=np.bool_)
+    board = departure.copy()
+    for p in range(time_ptr.size - 1):
+        if fa.pattern_regular[p] == 0:
+            continue  # every trip of an irregular pattern is ridden one by one anyway
+        pattern = (time_ptr[p], trip_ptr[p + 1] - trip_ptr[p], stop_ptr[p + 1] - stop_ptr[p])
+        trips = slice(trip_ptr[p], trip_ptr[p + 1])
+        changed, out = _changes(fa, pattern, arrival, departure, flags)
+        _set_apart(pattern, running[trips], (changed, out), (arrival, departure), apart[trips])
+        first, n, n_pos = pattern
+        for i in range(n_pos):
+            before, row = -INF, first + i * n
+            for j in range(n):
+                if running[trip_ptr[p] + j] and not apart[trip_ptr[p] + j]:
+                    before = departure[row + j]
+                else:
+                    board[row + j] = before
+    return apart, board
+
+
+@njit(cache=True, nogil=True)
+def _changes(
+    fa: FrameArrays, pattern: tuple[int, int, int], arrival: I32, departure: I32, flags: U8
+) -> tuple[Mask, Mask]:
+    """Per trip of a regular pattern: realtime times not the timetable's; trip never in order.
+
+    A trip is never in order with other flags than the timetable's, or times more than a day
+    from some trip of the pattern (so beyond a trip of the day before or after).
+    """
+    first, n, n_pos = pattern
+    changed, out = np.zeros(n, dtype=np.bool_), np.zeros(n, dtype=np.bool_)
+    for i in range(n_pos):
+        row = first + i * n
+        # The pattern's trips are FIFO: the first and last bound every trip at a position.
+        upper = min(fa.arrival[row], fa.departure[row]) + DAY_S
+        lower = max(fa.arrival[row + n - 1], fa.departure[row + n - 1]) - DAY_S
+        for j in range(n):
+            a, d = arrival[row + j], departure[row + j]
+            if a != fa.arrival[row + j] or d != fa.departure[row + j]:
+                changed[j] = True
+                out[j] |= not (lower <= a <= upper and lower <= d <= upper)
+            out[j] |= flags[row + j] != fa.flags[row + j]
+    return changed, out
+
+
+@njit(cache=True, nogil=True)
+def _set_apart(
+    pattern: tuple[int, int, int], runs: Mask, kinds: tuple[Mask, Mask],
+    times: tuple[I32, I32], apart: Mask,
+) -> None:  # fmt: skip
+    """Mark in `apart` the running trips of a pattern out of order (see `realtime_order`).
+
+    `kinds` is (changed, never in order) per trip. Changed trips stay only between the last
+    trip kept and the next unchanged one, which keeps the trips kept FIFO.
+    """
+    changed, out = kinds
+    n = pattern[1]
+    following, kept = np.full(n, n, dtype=np.int64), -1
+    for j in range(n - 2, -1, -1):
+        following[j] = j + 1 if runs[j + 1] and not changed[j + 1] else following[j + 1]
+    for j in range(n):
+        if not runs[j]:
+            continue
+        if out[j] or (
+            changed[j]
+            and not (
+                _no_later(times, pattern, kept, j) and _no_later(times, pattern, j, following[j])
+            )
+        ):
+            apart[j] = True
+        else:
+            kept = j
+
+
+@njit(cache=True, nogil=True)
+def _no_later(times: tuple[I32, I32], pattern: tuple[int, int, int], a: int, b: int) -> bool:
+    """Whether trip `a` arrives and leaves no later than trip `b` at every position.
+
+    `times` is (arrival, departure); `pattern` (first stop time, trip count, position count).
+    True when either trip is missing (-1, or the trip count).
+    """
+    arrival, departure = times
+    first, n, n_pos = pattern
+    if a < 0 or b >= n:
+        return True
+    for i in range(n_pos):
+        x, y = first + i * n + a, first + i * n + b
+        if arrival[x] > arrival[y] or departure[x] > departure[y]:
+            return False
+    return True
 
 
 @njit(cache=True, nogil=True)

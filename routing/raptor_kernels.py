@@ -177,12 +177,13 @@ def _scan_round(fr: Arrays, dv: Arrays, ws: Arrays, k: int, n_pat: int) -> None:
     """Route scans of RAPTOR round `k` along the patterns collected from the marked stops.
 
     One function on purpose (see the module's note on reference counts). The current trip is
-    read in the trip-major copies (contiguous along the scan), or in the realtime arrays.
+    read in the trip-major copies (contiguous along the scan), or in the realtime arrays. The
+    trips that realtime put out of their pattern's order are ridden one by one first.
     """
     stops, stop_ptr, trip_ptr, time_ptr = (
         fr.pattern_stops, fr.pattern_stop_ptr, fr.pattern_trip_ptr, fr.pattern_time_ptr
     )  # fmt: skip
-    times = (fr.departure, fr.flags, dv.ov_departure, dv.ov_flags)
+    times = (fr.departure, fr.flags, dv.ov_board, dv.ov_flags)
     ov_slot, nxt, stop_ok = dv.ov_slot, dv.next_active, dv.stop_ok
     arr_by_trip, dep_by_trip = fr.arrival_by_trip, fr.departure_by_trip
     ride, best_ride, ready, target = ws.ride[k], ws.best_ride, ws.ready[k - 1], ws.target
@@ -190,9 +191,11 @@ def _scan_round(fr: Arrays, dv: Arrays, ws: Arrays, k: int, n_pat: int) -> None:
     for x in range(n_pat):
         p = ws.pattern_list[x]
         pos0, ws.pattern_first[p] = ws.pattern_first[p], NO_POS
-        if dv.regular[p] == 0:
+        if fr.pattern_regular[p] == 0:
             _scan_each_trip(fr, dv, ws, k, p, pos0)
             continue
+        for q in range(dv.ov_unordered_ptr[p], dv.ov_unordered_ptr[p + 1]):
+            _scan_trip(fr, dv, ws, k, (p, pos0, ov_slot, dv.ov_unordered[q]))
         n_pos, n = stop_ptr[p + 1] - stop_ptr[p], trip_ptr[p + 1] - trip_ptr[p]
         bounds = (fr.pattern_min_dep[p], fr.pattern_max_dep[p])
         cur, slot, shift, bpos, slack, cur_dep = -1, -1, 0, -1, -1, INF
@@ -237,31 +240,42 @@ def _scan_each_trip(fr: Arrays, dv: Arrays, ws: Arrays, k: int, p: int, pos0: in
 
     The first trip one can board need not be the best there, so each trip is ridden in turn.
     """
-    n_pos = fr.pattern_stop_ptr[p + 1] - fr.pattern_stop_ptr[p]
     n = fr.pattern_trip_ptr[p + 1] - fr.pattern_trip_ptr[p]
-    n_all = dv.next_active.size // 3
     for y in range(3 * n):
         slot, j = divmod(y, n)
-        if dv.next_active[slot * n_all + fr.pattern_trip_ptr[p] + j] != j:
+        _scan_trip(fr, dv, ws, k, (p, pos0, slot, j))
+
+
+@jit
+def _scan_trip(fr: Arrays, dv: Arrays, ws: Arrays, k: int, trip: tuple[int, int, int, int]) -> None:
+    """Ride trip `j` of pattern `p` in day slot `slot` from position `pos0`, if it runs.
+
+    `trip` is (p, pos0, slot, j). Boards at the first position one can, alights wherever
+    that improves an arrival.
+    """
+    p, pos0, slot, j = trip
+    n = fr.pattern_trip_ptr[p + 1] - fr.pattern_trip_ptr[p]
+    if dv.running[slot * (dv.running.size // 3) + fr.pattern_trip_ptr[p] + j] == 0:
+        return
+    n_pos = fr.pattern_stop_ptr[p + 1] - fr.pattern_stop_ptr[p]
+    shift, bpos = (slot - 1) * DAY_S, -1
+    for i in range(pos0, n_pos):
+        s = fr.pattern_stops[fr.pattern_stop_ptr[p] + i]
+        x = fr.pattern_time_ptr[p] + i * n + j
+        flags = _at(fr.flags, dv.ov_flags, slot, dv.ov_slot, x)
+        if dv.stop_ok[s] == 0:
             continue
-        shift, bpos = (slot - 1) * DAY_S, -1
-        for i in range(pos0, n_pos):
-            s = fr.pattern_stops[fr.pattern_stop_ptr[p] + i]
-            x = fr.pattern_time_ptr[p] + i * n + j
-            flags = _at(fr.flags, dv.ov_flags, slot, dv.ov_slot, x)
-            if dv.stop_ok[s] == 0:
-                continue
-            a = _at(fr.arrival, dv.ov_arrival, slot, dv.ov_slot, x) + shift
-            if (
-                bpos >= 0
-                and flags & NO_DROP_OFF == 0
-                and a < ws.best_ride[s]
-                and (a < ws.ride[k, s] and a < ws.target[k])
-            ):
-                _alight(ws, k, s, a, (p, j * 4 + slot, bpos, i))
-            d = _at(fr.departure, dv.ov_departure, slot, dv.ov_slot, x) + shift
-            if bpos < 0 and ws.ready[k - 1, s] <= d and flags & NO_PICKUP == 0:
-                bpos = i
+        a = _at(fr.arrival, dv.ov_arrival, slot, dv.ov_slot, x) + shift
+        if (
+            bpos >= 0
+            and flags & NO_DROP_OFF == 0
+            and a < ws.best_ride[s]
+            and (a < ws.ride[k, s] and a < ws.target[k])
+        ):
+            _alight(ws, k, s, a, (p, j * 4 + slot, bpos, i))
+        d = _at(fr.departure, dv.ov_departure, slot, dv.ov_slot, x) + shift
+        if bpos < 0 and ws.ready[k - 1, s] <= d and flags & NO_PICKUP == 0:
+            bpos = i
 
 
 @jit

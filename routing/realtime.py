@@ -14,12 +14,13 @@ import numpy.typing as npt
 I32 = npt.NDArray[np.int32]
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, slots=True, eq=False, weakref_slot=True)
 class RealtimeOverlay:
     """Realtime state for service day `day` of the network version `network_version`.
 
     ``arrival``/``departure`` mirror the network's stop-time arrays with delays applied;
-    ``cancelled`` marks trips not running; ``skipped`` marks stop times not served.
+    ``cancelled`` marks trips not running; ``skipped`` marks stop times not served. Never
+    changed once built (the router caches what it derives from one while it lives).
     """
 
     network_version: str
