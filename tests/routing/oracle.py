@@ -8,7 +8,9 @@ same rules, stated here on their own:
   taking ``stop_min_transfer_s``; the last ride ends at an egress offset's stop;
 * trips of the service days ``day - 1``, ``day`` and ``day + 1`` run, on the query day's clock;
 * no boarding where pickup is forbidden, no alighting where drop-off is;
-* `wheelchair` keeps only stops and trips marked 1, `bikes` only trips marked 1.
+* `wheelchair` keeps only stops and trips marked 1, `bikes` only trips marked 1;
+* a realtime overlay gives its day's trips its times, drops its cancelled trips, forbids
+  boarding and alighting at its skipped stop times, and at its closed stops on every day.
 
 For each number of rides ``r`` it computes the earliest arrival with at most ``r`` rides,
 scanning connections in departure order: a trip is "held" with the fewest rides it was
@@ -23,6 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from routing.network import NO_DROP_OFF, NO_PICKUP, Network
+from routing.realtime import RealtimeOverlay
 
 INF = float("inf")
 DAY_S = 86_400
@@ -44,7 +47,12 @@ class Connections:
 
 
 def connections(
-    network: Network, day: int, *, wheelchair: bool = False, bikes: bool = False
+    network: Network,
+    day: int,
+    *,
+    wheelchair: bool = False,
+    bikes: bool = False,
+    overlay: RealtimeOverlay | None = None,
 ) -> Connections:
     """Every hop of every trip running on `day - 1`, `day` or `day + 1`, on `day`'s clock."""
     rows = []
@@ -56,8 +64,11 @@ def connections(
             continue
         for offset in (-1, 0, 1):
             d = day + offset
+            realtime = overlay if overlay is not None and overlay.day == d else None
+            if realtime is not None and realtime.cancelled[trip]:
+                continue
             if 0 <= d < n_days and network.service_days[network.trip_service[trip], d]:
-                rows.extend(_hops(network, trip, offset, wheelchair))
+                rows.extend(_hops(network, trip, offset, wheelchair, realtime, overlay))
     rows.sort()
     columns = list(zip(*rows, strict=True)) if rows else [()] * 7
     ptr, to, seconds = (network.transfer_ptr.tolist(), network.transfer_to.tolist(),
@@ -73,7 +84,15 @@ def connections(
     )
 
 
-def _hops(network: Network, trip: int, offset: int, wheelchair: bool) -> list[tuple]:  # type: ignore[type-arg]
+def _hops(
+    network: Network,
+    trip: int,
+    offset: int,
+    wheelchair: bool,
+    realtime: RealtimeOverlay | None,
+    overlay: RealtimeOverlay | None,
+) -> list[tuple]:  # type: ignore[type-arg]
+    """The trip's hops that day; `realtime` is the overlay of that day, if any."""
     p = int(network.trip_pattern[trip])
     first, last = network.pattern_stop_ptr[p], network.pattern_stop_ptr[p + 1]
     trips = list(
@@ -85,15 +104,20 @@ def _hops(network: Network, trip: int, offset: int, wheelchair: bool) -> list[tu
     shift = offset * DAY_S
 
     def usable(s: int) -> bool:
-        return not wheelchair or network.stop_wheelchair[s] == 1
+        closed = overlay is not None and bool(overlay.closed_stops[s])
+        return not closed and (not wheelchair or network.stop_wheelchair[s] == 1)
 
+    def served(x: int) -> bool:
+        return realtime is None or not realtime.skipped[x]
+
+    times = network if realtime is None else realtime
     key = trip * 3 + offset + 1
     out = []
     for i in range(len(stops) - 1):
         a, b = cell[i], cell[i + 1]
-        board = not network.stop_time_flags[a] & NO_PICKUP and usable(stops[i])
-        alight = not network.stop_time_flags[b] & NO_DROP_OFF and usable(stops[i + 1])
-        dep, arr = int(network.departure[a]) + shift, int(network.arrival[b]) + shift
+        board = not network.stop_time_flags[a] & NO_PICKUP and usable(stops[i]) and served(a)
+        alight = not network.stop_time_flags[b] & NO_DROP_OFF and usable(stops[i + 1]) and served(b)
+        dep, arr = int(times.departure[a]) + shift, int(times.arrival[b]) + shift
         out.append((dep, arr, stops[i], stops[i + 1], key, bool(board), bool(alight)))
     return out
 
