@@ -24,7 +24,7 @@ from routing.geo import haversine_m
 from routing.journey import Journey, RideLeg, TransferLeg
 from routing.network import TRANSFER_CROW_FLY, TRANSFER_STREET, Network
 from routing.network_index import NetworkIndex, network_index
-from routing.plan import Itinerary, Leg, LegMode, LineString, Place, trusted, with_times
+from routing.plan import Itinerary, Leg, LegMode, LineString, Place, replaced, trusted
 from routing.query import Offset
 from routing.realtime import RealtimeOverlay
 from routing.street_search import path, path_length_m
@@ -308,7 +308,10 @@ def _intermediate(
             [x for x, ok in zip(column, shown, strict=True) if ok] for column in (stops, arr, dep)
         )
     place, at = ctx.index.place, ctx.at
-    return with_times([place(s) for s in stops], [at(a) for a in arr], [at(d) for d in dep])
+    return [
+        replaced(place(s), arrival=at(a), departure=at(d))
+        for s, a, d in zip(stops, arr, dep, strict=True)
+    ]
 
 
 def _ride_shape(ctx: LegContext, ride: RideLeg) -> tuple[float, Coords]:

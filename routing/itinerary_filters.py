@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 
-from routing.plan import Itinerary, Tag
+from routing.plan import Itinerary, Tag, replaced
 
 MAX_ITINERARIES = 5
 # As OpenTripPlanner's default transit cost limit (15 min + 1.5 x the best), on durations.
@@ -40,7 +40,7 @@ def select(
     labelled = [any(t != "wheelchair" for t in tags[i]) for i in range(len(kept))]
     chosen = [i for i in range(len(kept)) if labelled[i]]
     chosen += [i for i in range(len(kept)) if not labelled[i]][: max(0, limit - len(chosen))]
-    out = [kept[i].model_copy(update={"tags": tags[i]}) for i in chosen]
+    out = [replaced(kept[i], tags=tags[i]) for i in chosen]
     return sorted(out, key=lambda it: (it.departure, it.arrival, it.transfers))
 
 

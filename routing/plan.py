@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -58,6 +57,14 @@ def trusted(model: type[M], fields: dict[str, Any]) -> M:
     return made
 
 
+def replaced(model: M, **changes: Any) -> M:
+    """`model` with `changes`, as `model_copy(update=changes)` makes it, without its copies.
+
+    The changes must be of the fields' types, as for `trusted`.
+    """
+    return trusted(type(model), {**model.__dict__, **changes})
+
+
 class Place(_Model):
     """A leg's end: a stop (with its feed-scoped id) or a coordinate."""
 
@@ -69,16 +76,6 @@ class Place(_Model):
     feed: str | None = None
     arrival: dt.datetime | None = None
     departure: dt.datetime | None = None
-
-
-def with_times(
-    places: Sequence[Place], arrivals: Sequence[dt.datetime], departures: Sequence[dt.datetime]
-) -> list[Place]:
-    """Each place passed at its times: the intermediate stops of a ride."""
-    return [
-        trusted(Place, {**place.__dict__, "arrival": arrival, "departure": departure})
-        for place, arrival, departure in zip(places, arrivals, departures, strict=True)
-    ]
 
 
 class Route(_Model):

@@ -15,8 +15,8 @@ from routing.plan import (
     Place,
     Route,
     _Model,
+    replaced,
     trusted,
-    with_times,
 )
 
 TZ = dt.timezone(dt.timedelta(hours=-3))
@@ -55,9 +55,13 @@ def test_trusted_models_equal_validated_ones(model: type[_Model], fields: dict[s
     assert made.model_fields_set == set(fields)
 
 
-def test_with_times_keeps_the_place_and_sets_its_times() -> None:
+def test_replaced_is_model_copy_with_its_update() -> None:
     later = AT + dt.timedelta(minutes=1)
     place = Place(**STOP)
-    (timed,) = with_times([place], [AT], [later])
+    timed = replaced(place, arrival=AT, departure=later)
     assert timed == place.model_copy(update={"arrival": AT, "departure": later})
+    assert (
+        timed.model_dump_json()
+        == place.model_copy(update={"arrival": AT, "departure": later}).model_dump_json()
+    )
     assert place.arrival is None, "the place itself is untouched"
