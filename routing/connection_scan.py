@@ -29,18 +29,28 @@ from routing.raptor_paths import to_journeys
 from routing.realtime import RealtimeOverlay
 
 I32 = npt.NDArray[np.int32]
+U8 = npt.NDArray[np.uint8]
 REALTIME_STREAMS = 4
 
 
 class ScanSpace(NamedTuple):
-    """The scan's mutable labels, allocated once per network, direction and thread."""
+    """The scan's mutable labels, allocated once per network, direction and thread.
+
+    Per stop: ``ready``, ``ride`` and their parents; per trip of the three day slots: the
+    pattern stop boarded at (``board``) and when a boarding from an access offset leaves
+    (``leave``), read only for trips set in the bit set ``boarded``; bit sets over pattern
+    stops: stop ``reached``, stop ``at_access``.
+    """
 
     ready: I32
     ride: I32
     ready_parent: I32
-    ride_parent: npt.NDArray[np.int32]
-    board: npt.NDArray[np.int16]
+    ride_parent: I32
+    board: I32
     leave: I32
+    boarded: U8
+    reached: U8
+    at_access: U8
     access: I32
     egress: I32
     best: npt.NDArray[np.int64]
@@ -83,18 +93,17 @@ def earliest_arrival(
     if not sources or not targets:
         return []
     ws = _space(network, frame, days)
-    stops = np.fromiter(sources, dtype=np.int32, count=len(sources))
-    target_stops = np.fromiter(targets, dtype=np.int32, count=len(targets))
-    ws.access[stops] = [o.duration_s for o in sources.values()]
-    ws.egress[target_stops] = [o.duration_s for o in targets.values()]
+    offsets = np.array(
+        [(s, o.duration_s) for s, o in sources.items()]
+        + [(s, o.duration_s) for s, o in targets.items()],
+        dtype=np.int32,
+    )
     head, legs = journey_rows(1, 2 * frame.n_stops + 1)
     timetable, realtime = _streams(network, frame, days)
-    try:
-        start = -time_s if arrive_by else time_s
-        found = earliest(frame.arrays, days, timetable, realtime, ws, stops, start, head, legs)
-    finally:
-        ws.access[stops] = INF
-        ws.egress[target_stops] = INF
+    start = -time_s if arrive_by else time_s
+    found = earliest(
+        frame.arrays, days, timetable, realtime, ws, offsets, len(sources), start, head, legs
+    )
     return to_journeys(frame, day, (head[:found], legs), sources, targets)
 
 
@@ -125,12 +134,13 @@ def _space(network: Network, frame: Frame, days: DayArrays) -> ScanSpace:
         per_thread = _local.spaces = weakref.WeakKeyDictionary()
     spaces: dict[bool, ScanSpace] = per_thread.setdefault(network, {})
     if frame.reverse not in spaces:
-        s, n = frame.n_stops, days.running.size
+        s, n, q = frame.n_stops, days.running.size, frame.arrays.pattern_stops.size
         spaces[frame.reverse] = ScanSpace(
             ready=np.full(s, INF, np.int32), ride=np.full(s, INF, np.int32),
             ready_parent=np.full(s, -1, np.int32), ride_parent=np.full((s, 4), -1, np.int32),
-            board=np.full(n, -1, np.int16), leave=np.full(n, -1, np.int32),
-            access=np.full(s, INF, np.int32), egress=np.full(s, INF, np.int32),
-            best=np.zeros(2, np.int64),
+            board=np.full(n, -1, np.int32), leave=np.full(n, -1, np.int32),
+            boarded=np.zeros(n // 8 + 1, np.uint8), reached=np.zeros(q // 8 + 1, np.uint8),
+            at_access=np.zeros(q // 8 + 1, np.uint8), access=np.full(s, INF, np.int32),
+            egress=np.full(s, INF, np.int32), best=np.zeros(2, np.int64),
         )  # fmt: skip
     return spaces[frame.reverse]

@@ -13,6 +13,14 @@ last ride ends at an egress offset's stop. Labels per stop: ``ride`` (arrival ab
 ``ready`` (may board from then). A trip once boarded stays boarded (its first boarding
 position is kept, or a later one reached straight from an access offset, which leaves later).
 
+Most connections scanned lead nowhere, and the scan's inner loop only tells those apart:
+bit sets small enough for the first-level cache, even for millions of connections, say
+which trips are boarded and which pattern stops (a stop's place in a pattern) have their
+stop reached; a connection names its pattern stop, not its stop. A boarded trip's
+connection leaves the inner loop only when it arrives earlier than known (or at an access
+stop, where boarding later may leave later). Indices are unsigned (``U``), which spares
+numba's negative-index wraparound and keeps that loop's pointers in registers.
+
 Journeys are written in `routing.raptor_kernels`' row format, so `routing.raptor_paths`
 reads both searches' results. This module uses `borrowed` and the row constants from
 `routing.raptor_kernels`: numba's cache follows only a function's own file, so after editing
@@ -60,38 +68,38 @@ from routing.raptor_kernels import (
 I32 = npt.NDArray[np.int32]
 U8 = npt.NDArray[np.uint8]
 jit = njit(cache=True, nogil=True)
+inline = njit(cache=True, nogil=True, inline="always")
 NEVER = -INF  # a trip's "leaves at" when it was not boarded straight from an access offset
+U = np.uint64  # an unsigned index: numba skips the negative-index wraparound
+HOP_SHIFT = 2  # `Connections.hop` is the pattern stop shifted past the two flag bits
+MAX_PATTERN_STOPS = 1 << (31 - HOP_SHIFT)
 
 
 class Connections(NamedTuple):
-    """One day's connections (hops between consecutive stops of a trip) by departure.
+    """Connections (hops between consecutive stops of a trip) sorted by departure, 16 bytes each.
 
-    ``trip`` is the pattern-trip slot (``pattern_trip_ptr[p] + j``), ``position`` the stop's
-    position in the pattern, ``flags`` pickup at the departure and drop-off at the arrival.
+    ``trip`` is the pattern-trip slot (``pattern_trip_ptr[p] + j``); ``hop`` is ``q << 2 |
+    flags``, where ``q`` is the pattern stop left (``pattern_stops[q]``; ``q + 1`` is the
+    one reached) and flags are the pickup at the departure and the drop-off at the arrival.
     """
 
     departure: I32
-    arrival: I32
-    from_stop: I32
-    to_stop: I32
     trip: I32
-    position: npt.NDArray[np.int16]
-    flags: U8
+    hop: I32
+    arrival: I32
 
 
 @jit
 def build_connections(fr: Arrays, arrival: I32, departure: I32, flags: U8) -> Connections:
     """The connections of frame `fr` with these (timetable or realtime) times, by departure."""
+    if fr.pattern_stops.size >= MAX_PATTERN_STOPS:
+        raise ValueError("too many pattern stops for the connection scan")
     n_conn = 0
     for p in range(fr.pattern_stop_ptr.size - 1):
         n_pos = fr.pattern_stop_ptr[p + 1] - fr.pattern_stop_ptr[p]
-        if n_pos > 32_767:
-            raise ValueError("a pattern of more than 32,767 stops")  # positions are int16
         n_conn += max(n_pos - 1, 0) * (fr.pattern_trip_ptr[p + 1] - fr.pattern_trip_ptr[p])
     dep, arr = np.empty(n_conn, np.int32), np.empty(n_conn, np.int32)
-    frm, to = np.empty(n_conn, np.int32), np.empty(n_conn, np.int32)
-    trip, pos = np.empty(n_conn, np.int32), np.empty(n_conn, np.int16)
-    flg = np.empty(n_conn, np.uint8)
+    trip, hop = np.empty(n_conn, np.int32), np.empty(n_conn, np.int32)
     c = 0
     for p in range(fr.pattern_stop_ptr.size - 1):
         sp, n = fr.pattern_stop_ptr[p], fr.pattern_trip_ptr[p + 1] - fr.pattern_trip_ptr[p]
@@ -99,14 +107,37 @@ def build_connections(fr: Arrays, arrival: I32, departure: I32, flags: U8) -> Co
             x = fr.pattern_time_ptr[p] + i * n
             for j in range(n):
                 dep[c], arr[c] = departure[x + j], arrival[x + n + j]
-                frm[c], to[c] = fr.pattern_stops[sp + i], fr.pattern_stops[sp + i + 1]
-                trip[c], pos[c] = fr.pattern_trip_ptr[p] + j, i
-                flg[c] = (flags[x + j] & NO_PICKUP) | (flags[x + n + j] & NO_DROP_OFF)
+                trip[c] = fr.pattern_trip_ptr[p] + j
+                served = (flags[x + j] & NO_PICKUP) | (flags[x + n + j] & NO_DROP_OFF)
+                hop[c] = ((sp + i) << HOP_SHIFT) | served
                 c += 1
     order = np.argsort(dep * np.int64(1 << 32) + arr, kind="mergesort")
-    return Connections(
-        dep[order], arr[order], frm[order], to[order], trip[order], pos[order], flg[order]
-    )
+    return Connections(dep[order], trip[order], hop[order], arr[order])
+
+
+@inline
+def _has(bits: Any, i: int) -> bool:
+    """Whether bit `i` of the bit set `bits` (uint8) is set."""
+    return bool(bits[U(i >> 3)] & (1 << (i & 7)))
+
+
+@inline
+def _put(bits: Any, i: int) -> None:
+    """Set bit `i` of the bit set `bits`."""
+    bits[U(i >> 3)] |= np.uint8(1 << (i & 7))
+
+
+@inline
+def _reach(fr: Arrays, ws: Arrays, u: int, r: int, parent: int) -> None:
+    """Make `u` ready from `r` (the caller checked it improves); mark its pattern stops.
+
+    Not a helper for the marking: numba does not inline a function into an inlined one.
+    """
+    if ws.ready[U(u)] == INF:
+        for k in range(fr.stop_pattern_ptr[U(u)], fr.stop_pattern_ptr[U(u + 1)]):
+            p = fr.stop_patterns[U(k)]
+            _put(ws.reached, fr.pattern_stop_ptr[U(p)] + fr.stop_pattern_pos[U(k)])
+    ws.ready[U(u)], ws.ready_parent[U(u)] = r, parent
 
 
 @jit
@@ -128,44 +159,68 @@ def _scan_stream(  # noqa: C901
 ) -> int:
     """Scan `slot`'s connections from `start` while they leave by `limit` and before the best.
 
-    One function on purpose, like RAPTOR's route scan. Returns where it stopped.
+    One function on purpose, like RAPTOR's route scan: numba would pass a helper the ~40
+    arrays of the tuples one by one. Returns where it stopped.
     """
-    shift, n_all = (slot - 1) * DAY_S, dv.running.size // 3
-    departure, trip, from_stop, flags = cs.departure, cs.trip, cs.from_stop, cs.flags
-    board, ready, running, stop_ok = ws.board, ws.ready, dv.running, dv.stop_ok
-    ride, best, access = ws.ride, ws.best, ws.access
-    bound = min(limit + 1, best[0])  # scan connections leaving before this
-    for c in range(start, departure.size):
-        d = departure[c] + shift
-        if d >= bound:
-            return c
-        key, u = slot * n_all + trip[c], from_stop[c]
-        if board[key] < 0:
-            if ready[u] > d or not (running[key] and stop_ok[u] and flags[c] & NO_PICKUP == 0):
-                continue  # most connections end here: a trip not (yet) reachable
-            board[key], ws.leave[key] = cs.position[c], NEVER
+    shift, base = (slot - 1) * DAY_S, slot * (dv.running.size // 3)
+    departure, trip, hop, reached, boarded = cs.departure, cs.trip, cs.hop, ws.reached, ws.boarded
+    stops, ready, ride, access, stop_ok = fr.pattern_stops, ws.ready, ws.ride, ws.access, dv.stop_ok
+    best, best_stop = ws.best[0], ws.best[1]
+    bound = min(limit + 1, best)  # scan connections leaving before this
+    c, n, d, key, arrival, at_access = start, departure.size, 0, 0, cs.arrival, ws.at_access
+    while True:
+        # Most connections end here: their trip is not boarded and their stop not reached,
+        # or their trip is boarded but arrives no earlier than known.
+        while c < n:
+            d = departure[U(c)] + shift
+            if d >= bound:
+                break
+            key, q = base + trip[U(c)], hop[U(c)] >> HOP_SHIFT
+            if _has(boarded, key):
+                if _has(at_access, q) or arrival[U(c)] + shift < ride[U(stops[U(q + 1)])]:
+                    break
+            elif _has(reached, q):
+                break
+            c += 1
+        if c >= n or d >= bound:
+            break
+        h = hop[U(c)]
+        q = h >> HOP_SHIFT
+        u = stops[U(q)]
+        c += 1
+        if not _has(boarded, key):
+            if ready[U(u)] > d or h & NO_PICKUP or not (dv.running[U(key)] and stop_ok[U(u)]):
+                continue
+            _put(boarded, key)
+            ws.board[U(key)], ws.leave[U(key)] = q, NEVER
         # Boarding straight from an access offset, as late as possible, leaves later.
-        later = access[u] < INF and d - access[u] > ws.leave[key] and ready[u] <= d
-        if later and ws.ready_parent[u] == ACCESS and stop_ok[u] and flags[c] & NO_PICKUP == 0:
-            board[key], ws.leave[key] = cs.position[c], d - access[u]
-        v, a = cs.to_stop[c], cs.arrival[c] + shift
-        if a >= ride[v] or a >= best[0] or flags[c] & NO_DROP_OFF or not stop_ok[v]:
+        later = access[U(u)] < INF and d - access[U(u)] > ws.leave[U(key)] and ready[U(u)] <= d
+        if later and ws.ready_parent[U(u)] == ACCESS and stop_ok[U(u)] and h & NO_PICKUP == 0:
+            ws.board[U(key)], ws.leave[U(key)] = q, d - access[U(u)]
+        v, a = stops[U(q + 1)], arrival[U(c - 1)] + shift
+        if a >= ride[U(v)] or a >= best or h & NO_DROP_OFF or not stop_ok[U(v)]:
             continue
-        ride[v] = a
-        ws.ride_parent[v, 0], ws.ride_parent[v, 1] = slot, trip[c]
-        ws.ride_parent[v, 2], ws.ride_parent[v, 3] = board[key], cs.position[c] + 1
-        if ws.egress[v] < INF and a + ws.egress[v] < best[0]:
-            best[0], best[1] = a + ws.egress[v], v
-            bound = min(bound, best[0])
+        ride[U(v)] = a
+        ws.ride_parent[U(v), 0], ws.ride_parent[U(v), 1] = slot, key - base
+        ws.ride_parent[U(v), 2], ws.ride_parent[U(v), 3] = ws.board[U(key)], q + 1
+        if ws.egress[U(v)] < INF and a + ws.egress[U(v)] < best:
+            best, best_stop = a + ws.egress[U(v)], v
+            bound = min(bound, best)
         # Change at the stop, or walk one footpath.
-        r = a + fr.min_transfer_s[v]
-        if r < ready[v] and r < best[0]:
-            ready[v], ws.ready_parent[v] = r, SAME_STOP
-        for e in range(fr.transfer_ptr[v], fr.transfer_ptr[v + 1]):
-            w, r = fr.transfer_to[e], a + fr.transfer_s[e]
-            if r < ready[w] and r < best[0] and w != v:
-                ready[w], ws.ready_parent[w] = r, e
-    return departure.size
+        r = a + fr.min_transfer_s[U(v)]
+        if r < ready[U(v)] and r < best:
+            _reach(fr, ws, v, r, SAME_STOP)
+        # Branch-free but for a stop's first reach: whether a footpath improves is a coin toss.
+        for e in range(fr.transfer_ptr[U(v)], fr.transfer_ptr[U(v + 1)]):
+            w, r = fr.transfer_to[U(e)], a + fr.transfer_s[U(e)]
+            old = ready[U(w)]
+            better = (r < old) & (r < best) & (w != v)
+            if old == INF and better:
+                _reach(fr, ws, w, r, e)
+            ready[U(w)] = r if better else old
+            ws.ready_parent[U(w)] = e if better else ws.ready_parent[U(w)]
+    ws.best[0], ws.best[1] = best, best_stop
+    return c
 
 
 @jit
@@ -175,10 +230,11 @@ def _scan(fr: Arrays, dv: Arrays, cs: Connections, ov: Connections, ws: Arrays, 
     for slot in range(3):
         stream = ov if slot == dv.ov_slot else cs
         cursor[slot] = _first(stream.departure, t - (slot - 1) * DAY_S)
+    heads = np.empty(3, np.int64)
     while True:
-        heads = np.full(3, INF, np.int64)
         for slot in range(3):
             stream = ov if slot == dv.ov_slot else cs
+            heads[slot] = INF
             if cursor[slot] < stream.departure.size:
                 heads[slot] = stream.departure[cursor[slot]] + (slot - 1) * DAY_S
         slot = int(np.argmin(heads))
@@ -191,19 +247,22 @@ def _scan(fr: Arrays, dv: Arrays, cs: Connections, ov: Connections, ws: Arrays, 
 
 
 @jit
-def _start(ws: Arrays, access_stops: Any, t: int) -> None:
+def _start(fr: Arrays, ws: Arrays, access_stops: Any, t: int) -> None:
+    """Clear the labels; the access stops are ready after their offsets from `t`."""
     ws.ready[:] = INF
     ws.ride[:] = INF
-    ws.board[:] = -1
+    ws.boarded[:] = 0
+    ws.reached[:] = 0
     ws.best[0], ws.best[1] = INF, -1
     for s in access_stops:
-        ws.ready[s], ws.ready_parent[s] = t + ws.access[s], ACCESS
+        _reach(fr, ws, s, t + ws.access[s], ACCESS)
+    ws.at_access[:] = ws.reached  # only the access stops are reached yet
 
 
 @jit
 def _ride_leg(fr: Arrays, dv: Arrays, ws: Arrays, s: int, leg: Any) -> int:
     """Write the ride arriving at `s` into `leg`; return its boarding stop."""
-    slot, t, bpos, apos = (
+    slot, t, bq, aq = (
         ws.ride_parent[s, 0],
         ws.ride_parent[s, 1],
         ws.ride_parent[s, 2],
@@ -211,9 +270,10 @@ def _ride_leg(fr: Arrays, dv: Arrays, ws: Arrays, s: int, leg: Any) -> int:
     )
     p = np.searchsorted(fr.pattern_trip_ptr, t, side="right") - 1
     j, n = t - fr.pattern_trip_ptr[p], fr.pattern_trip_ptr[p + 1] - fr.pattern_trip_ptr[p]
+    bpos, apos = bq - fr.pattern_stop_ptr[p], aq - fr.pattern_stop_ptr[p]
     realtime, shift = slot == dv.ov_slot, (slot - 1) * DAY_S
     dep, arr = (dv.ov_departure, dv.ov_arrival) if realtime else (fr.departure, fr.arrival)
-    b = fr.pattern_stops[fr.pattern_stop_ptr[p] + bpos]
+    b = fr.pattern_stops[bq]
     leg[KIND], leg[FROM], leg[TO], leg[REF], leg[TRIP], leg[SLOT] = RIDE, b, s, p, j, slot
     leg[DEP] = dep[fr.pattern_time_ptr[p] + bpos * n + j] + shift
     leg[ARR] = arr[fr.pattern_time_ptr[p] + apos * n + j] + shift
@@ -252,18 +312,25 @@ def _journey(fr: Arrays, dv: Arrays, ws: Arrays, head: Any, legs: Any) -> None:
 
 @jit
 def earliest(
-    fr: Arrays, dv: Arrays, cs: Connections, ov: Connections, ws: Arrays, access_stops: Any,
-    t: int, head: Any, legs: Any,
+    fr: Arrays, dv: Arrays, cs: Connections, ov: Connections, ws: Arrays, offsets: Any,
+    n_sources: int, t: int, head: Any, legs: Any,
 ) -> int:  # fmt: skip
     """The earliest arrival from frame time `t`: 1 journey written to `head`/`legs`, or 0.
 
-    The caller has filled ``ws.access`` and ``ws.egress`` for the offsets' stops.
+    `offsets` rows are (stop, seconds): the `n_sources` sources' first, then the targets'.
     """
     fr, dv, ws = borrowed(fr), borrowed(dv), borrowed(ws)  # type: ignore[call-arg]
     cs, ov = borrowed(cs), borrowed(ov)
-    _start(ws, access_stops, t)
+    for x in range(offsets.shape[0]):
+        labels = ws.access if x < n_sources else ws.egress
+        labels[offsets[x, 0]] = offsets[x, 1]
+    _start(fr, ws, offsets[:n_sources, 0], t)
     _scan(fr, dv, cs, ov, ws, t)
-    if ws.best[1] < 0:
-        return 0
-    _journey(fr, dv, ws, head, legs)
-    return 1
+    found = 0
+    if ws.best[1] >= 0:
+        _journey(fr, dv, ws, head, legs)
+        found = 1
+    for x in range(offsets.shape[0]):
+        labels = ws.access if x < n_sources else ws.egress
+        labels[offsets[x, 0]] = INF
+    return found
