@@ -18,7 +18,9 @@ from routing.network import Network
 from routing.streets import StreetGraph
 
 MARGIN_DEG = 0.1
+Window = tuple[str, dt.date, dt.date]
 _AREAS: weakref.WeakKeyDictionary[Network, Area] = weakref.WeakKeyDictionary()
+_WINDOWS: weakref.WeakKeyDictionary[Network, tuple[Window, ...]] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,14 +79,17 @@ def check_point(area: Area, lat: float, lon: float, name: str) -> None:
         )
 
 
-def service_windows(network: Network) -> list[tuple[str, dt.date, dt.date]]:
-    """(feed id, first, last) service date of each feed that has one."""
-    windows = []
-    for feed in network.feeds:
-        if feed.start_date and feed.end_date:
-            start = dt.date.fromisoformat(feed.start_date)
-            windows.append((feed.id, start, dt.date.fromisoformat(feed.end_date)))
-    return windows
+def service_windows(network: Network) -> tuple[Window, ...]:
+    """(feed id, first, last) service date of each feed that has one (read once per network)."""
+    found = _WINDOWS.get(network)
+    if found is None:
+        found = tuple(
+            (feed.id, dt.date.fromisoformat(feed.start_date), dt.date.fromisoformat(feed.end_date))
+            for feed in network.feeds
+            if feed.start_date and feed.end_date
+        )
+        _WINDOWS[network] = found
+    return found
 
 
 def check_date(network: Network, moment: dt.datetime, name: str) -> None:
