@@ -73,20 +73,21 @@ NEVER = -INF  # a trip's "leaves at" when it was not boarded straight from an ac
 U = np.uint64  # an unsigned index: numba skips the negative-index wraparound
 HOP_SHIFT = 2  # `Connections.hop` is the pattern stop shifted past the two flag bits
 MAX_PATTERN_STOPS = 1 << (31 - HOP_SHIFT)
+C_DEP, C_TRIP, C_HOP, C_ARR = range(4)  # the fields of a connection's row
+ROW = 4
 
 
 class Connections(NamedTuple):
     """Connections (hops between consecutive stops of a trip) sorted by departure, 16 bytes each.
 
-    ``trip`` is the pattern-trip slot (``pattern_trip_ptr[p] + j``); ``hop`` is ``q << 2 |
-    flags``, where ``q`` is the pattern stop left (``pattern_stops[q]``; ``q + 1`` is the
-    one reached) and flags are the pickup at the departure and the drop-off at the arrival.
+    ``rows[ROW * c:ROW * (c + 1)]`` is connection ``c``: its departure, its trip (the
+    pattern-trip slot ``pattern_trip_ptr[p] + j``), its hop and its arrival. The hop is ``q
+    << 2 | flags``, where ``q`` is the pattern stop left (``pattern_stops[q]``; ``q + 1`` is
+    the one reached) and flags are the pickup at the departure and the drop-off at the
+    arrival. One array, not four: the scan's inner loop then keeps its pointers in registers.
     """
 
-    departure: I32
-    trip: I32
-    hop: I32
-    arrival: I32
+    rows: I32
 
 
 @jit
@@ -112,7 +113,14 @@ def build_connections(fr: Arrays, arrival: I32, departure: I32, flags: U8) -> Co
                 hop[c] = ((sp + i) << HOP_SHIFT) | served
                 c += 1
     order = np.argsort(dep * np.int64(1 << 32) + arr, kind="mergesort")
-    return Connections(dep[order], trip[order], hop[order], arr[order])
+    rows = np.empty((n_conn, ROW), np.int32)
+    rows[:, C_DEP], rows[:, C_TRIP], rows[:, C_HOP], rows[:, C_ARR] = (
+        dep[order],
+        trip[order],
+        hop[order],
+        arr[order],
+    )
+    return Connections(rows.ravel())
 
 
 @inline
@@ -141,12 +149,12 @@ def _reach(fr: Arrays, ws: Arrays, u: int, r: int, parent: int) -> None:
 
 
 @jit
-def _first(departure: I32, t: int) -> int:
-    """Index of the first connection leaving at or after `t`."""
-    lo, hi = 0, departure.size
+def _first(rows: I32, t: int) -> int:
+    """Index of the first connection of `rows` leaving at or after `t`."""
+    lo, hi = 0, rows.size // ROW
     while lo < hi:
         mid = (lo + hi) >> 1
-        if departure[mid] < t:
+        if rows[ROW * mid + C_DEP] < t:
             lo = mid + 1
         else:
             hi = mid
@@ -162,46 +170,48 @@ def _scan_stream(  # noqa: C901
     One function on purpose, like RAPTOR's route scan: numba would pass a helper the ~40
     arrays of the tuples one by one. Returns where it stopped.
     """
-    shift, base = (slot - 1) * DAY_S, slot * (dv.running.size // 3)
-    departure, trip, hop, reached, boarded = cs.departure, cs.trip, cs.hop, ws.reached, ws.boarded
+    shift, n_trips = (slot - 1) * DAY_S, dv.running.size // 3
+    base, rows, reached, at_access = slot * n_trips, cs.rows, ws.reached, ws.at_access
+    boarded = ws.boarded[slot * ((n_trips + 7) >> 3) :]  # this slot's bits, by trip
     stops, ready, ride, access, stop_ok = fr.pattern_stops, ws.ready, ws.ride, ws.access, dv.stop_ok
     best, best_stop = ws.best[0], ws.best[1]
     bound = min(limit + 1, best)  # scan connections leaving before this
-    c, n, d, key, arrival, at_access = start, departure.size, 0, 0, cs.arrival, ws.at_access
+    c, n, d, t = start, rows.size // ROW, 0, 0
     while True:
         # Most connections end here: their trip is not boarded and their stop not reached,
         # or their trip is boarded but arrives no earlier than known.
         while c < n:
-            d = departure[U(c)] + shift
+            d = rows[U(ROW * c + C_DEP)] + shift
             if d >= bound:
                 break
-            key, q = base + trip[U(c)], hop[U(c)] >> HOP_SHIFT
-            if _has(boarded, key):
-                if _has(at_access, q) or arrival[U(c)] + shift < ride[U(stops[U(q + 1)])]:
+            t, q = rows[U(ROW * c + C_TRIP)], rows[U(ROW * c + C_HOP)] >> HOP_SHIFT
+            if _has(boarded, t):
+                a = rows[U(ROW * c + C_ARR)] + shift
+                if _has(at_access, q) or a < ride[U(stops[U(q + 1)])]:
                     break
             elif _has(reached, q):
                 break
             c += 1
         if c >= n or d >= bound:
             break
-        h = hop[U(c)]
+        h = rows[U(ROW * c + C_HOP)]
         q = h >> HOP_SHIFT
-        u = stops[U(q)]
+        u, key = stops[U(q)], base + t
         c += 1
-        if not _has(boarded, key):
+        if not _has(boarded, t):
             if ready[U(u)] > d or h & NO_PICKUP or not (dv.running[U(key)] and stop_ok[U(u)]):
                 continue
-            _put(boarded, key)
+            _put(boarded, t)
             ws.board[U(key)], ws.leave[U(key)] = q, NEVER
         # Boarding straight from an access offset, as late as possible, leaves later.
         later = access[U(u)] < INF and d - access[U(u)] > ws.leave[U(key)] and ready[U(u)] <= d
         if later and ws.ready_parent[U(u)] == ACCESS and stop_ok[U(u)] and h & NO_PICKUP == 0:
             ws.board[U(key)], ws.leave[U(key)] = q, d - access[U(u)]
-        v, a = stops[U(q + 1)], arrival[U(c - 1)] + shift
+        v, a = stops[U(q + 1)], rows[U(ROW * c - ROW + C_ARR)] + shift
         if a >= ride[U(v)] or a >= best or h & NO_DROP_OFF or not stop_ok[U(v)]:
             continue
         ride[U(v)] = a
-        ws.ride_parent[U(v), 0], ws.ride_parent[U(v), 1] = slot, key - base
+        ws.ride_parent[U(v), 0], ws.ride_parent[U(v), 1] = slot, t
         ws.ride_parent[U(v), 2], ws.ride_parent[U(v), 3] = ws.board[U(key)], q + 1
         if ws.egress[U(v)] < INF and a + ws.egress[U(v)] < best:
             best, best_stop = a + ws.egress[U(v)], v
@@ -229,14 +239,14 @@ def _scan(fr: Arrays, dv: Arrays, cs: Connections, ov: Connections, ws: Arrays, 
     cursor = np.empty(3, np.int64)
     for slot in range(3):
         stream = ov if slot == dv.ov_slot else cs
-        cursor[slot] = _first(stream.departure, t - (slot - 1) * DAY_S)
+        cursor[slot] = _first(stream.rows, t - (slot - 1) * DAY_S)
     heads = np.empty(3, np.int64)
     while True:
         for slot in range(3):
             stream = ov if slot == dv.ov_slot else cs
             heads[slot] = INF
-            if cursor[slot] < stream.departure.size:
-                heads[slot] = stream.departure[cursor[slot]] + (slot - 1) * DAY_S
+            if cursor[slot] < stream.rows.size // ROW:
+                heads[slot] = stream.rows[ROW * cursor[slot] + C_DEP] + (slot - 1) * DAY_S
         slot = int(np.argmin(heads))
         if heads[slot] >= ws.best[0]:
             return
