@@ -15,6 +15,9 @@ from tests.routing import oracle
 from tests.routing.feasible import check_journey
 from tests.routing.test_raptor import brief, realtime
 from tests.routing.test_raptor_properties import MINUTE, STOPS, fuzz, networks, queries
+from tests.routing.test_raptor_realtime import networks as lines_networks
+from tests.routing.test_raptor_realtime import overlays
+from tests.routing.test_raptor_realtime import queries as realtime_queries
 from tests.routing.tiny import QUERY_DAY, hms, tiny_network, trip
 
 
@@ -139,6 +142,41 @@ def test_latest_departure_is_the_oracles(net: Network, a: str, b: str, minute: i
     conns = oracle.connections(net, QUERY_DAY)
     origin, destination = {net.get_stop(a): 0}, {net.get_stop(b): 0}
     found = fastest(net, a, b, deadline, arrive_by=True)
+    if not found:  # then even leaving as early as the day before's first trip is too late
+        assert not oracle.pareto(conns, origin, destination, -86_400, 99, deadline + 1)
+    for journey in found:
+        assert journey.arrival_s <= deadline
+        assert oracle.pareto(conns, origin, destination, journey.departure_s, 99, deadline + 1)
+        assert not oracle.pareto(
+            conns, origin, destination, journey.departure_s + 1, 99, deadline + 1
+        )
+
+
+@fuzz
+@given(st.data(), lines_networks(), realtime_queries, st.booleans())
+def test_earliest_arrival_with_realtime_is_the_oracles(
+    data: st.DataObject, net: Network, query: tuple[str, str, int], wheelchair: bool
+) -> None:
+    overlay = data.draw(overlays(net))
+    a, b, minute = query
+    found = fastest(net, a, b, minute * MINUTE, wheelchair=wheelchair, overlay=overlay)
+    conns = oracle.connections(net, QUERY_DAY, wheelchair=wheelchair, overlay=overlay)
+    origin, destination = {net.get_stop(a): 0}, {net.get_stop(b): 0}
+    arrivals = oracle.pareto(conns, origin, destination, minute * MINUTE, 99)
+    assert [j.arrival_s for j in found] == ([min(arrivals.values())] if arrivals else [])
+
+
+@fuzz
+@given(st.data(), lines_networks(), realtime_queries)
+def test_latest_departure_with_realtime_is_the_oracles(
+    data: st.DataObject, net: Network, query: tuple[str, str, int]
+) -> None:
+    overlay = data.draw(overlays(net))
+    a, b, minute = query
+    deadline = minute * MINUTE
+    conns = oracle.connections(net, QUERY_DAY, overlay=overlay)
+    origin, destination = {net.get_stop(a): 0}, {net.get_stop(b): 0}
+    found = fastest(net, a, b, deadline, arrive_by=True, overlay=overlay)
     if not found:  # then even leaving as early as the day before's first trip is too late
         assert not oracle.pareto(conns, origin, destination, -86_400, 99, deadline + 1)
     for journey in found:
