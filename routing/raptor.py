@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from routing.journey import Journey
+from routing.lower_bounds import realtime_slack, stop_bounds, zone_bounds
 from routing.network import Network
 from routing.query import Offset, OffsetArrays, OffsetLookup
 from routing.raptor_frame import DayArrays, Frame, day_arrays, departure_times, frame_for
@@ -61,6 +62,7 @@ class Workspace(NamedTuple):
     target_stop: I32
     improved: U8
     counts: npt.NDArray[np.int64]
+    lb: I32
 
 
 def new_workspace(n_stops: int, n_patterns: int, rounds: int) -> Workspace:
@@ -77,6 +79,7 @@ def new_workspace(n_stops: int, n_patterns: int, rounds: int) -> Workspace:
         ride_marked=full(s, 0, np.uint8), stop_list=full(s, -1), ride_list=full(s, -1),
         pattern_first=full(p, NO_POS), pattern_list=full(p, -1), target=full(r, INF),
         target_stop=full(r, -1), improved=full(r, 0, np.uint8), counts=full(8, 0, np.int64),
+        lb=full(s, 0),
     )  # fmt: skip
 
 
@@ -213,6 +216,11 @@ def _run(
     target_stops = targets[0]
     ws.access[stops] = durations
     ws.egress[target_stops] = targets[1]
+    bounds = zone_bounds(frame, network.stop_lat, network.stop_lon)
+    slack = 0
+    if days.ov_slot >= 0:
+        slack = realtime_slack(frame, bounds, days.ov_arrival, days.ov_departure)
+    stop_bounds(bounds.zone, bounds.matrix, target_stops, targets[1], slack, ws.lb)
     head, legs = journey_rows(times.size * rounds, times.size * rounds * 2 * rounds)
     try:
         n = range_query(frame.arrays, days, ws, stops, times, rounds, head, legs)

@@ -14,7 +14,8 @@ Labels, as in nigiri's RAPTOR, are per round ``k`` (``k`` rides):
 
 Round rows persist across the runs of a range query (latest departure first), while the
 per-run ``best_*`` arrays, reset each run, prune labels beaten with fewer rides. A label that
-cannot beat the best arrival at the target in its round is dropped (target pruning).
+cannot beat the best arrival at the target in its round, even at the speed of the lower bound
+``ws.lb`` from its stop to the target (`routing.lower_bounds`), is dropped (target pruning).
 
 Everything numba runs for a search lives in this one module on purpose: numba's on-disk cache
 of a function is invalidated only by edits to the function's own file, not its callees'.
@@ -188,6 +189,7 @@ def _scan_round(fr: Arrays, dv: Arrays, ws: Arrays, k: int, n_pat: int) -> None:
     arr_by_trip, dep_by_trip = fr.arrival_by_trip, fr.departure_by_trip
     ride, best_ride, ready, target = ws.ride[k], ws.best_ride, ws.ready[k - 1], ws.target
     parents, egress, marked, listed = ws.ride_parent[k], ws.egress, ws.ride_marked, ws.ride_list
+    lb = ws.lb
     for x in range(n_pat):
         p = ws.pattern_list[x]
         pos0, ws.pattern_first[p] = ws.pattern_first[p], NO_POS
@@ -211,7 +213,7 @@ def _scan_round(fr: Arrays, dv: Arrays, ws: Arrays, k: int, n_pat: int) -> None:
             elif cur >= 0:
                 a, cur_dep = arr_by_trip[along] + shift, dep_by_trip[along] + shift
                 drop_off = fr.position_flags[stop_ptr[p] + i] & NO_DROP_OFF == 0
-            if drop_off and a < best_ride[s] and a < ride[s] and a < target[k]:
+            if drop_off and a < best_ride[s] and a < ride[s] and a + lb[s] < target[k]:
                 ride[s] = best_ride[s] = a
                 parents[s, 0], parents[s, 1], parents[s, 2] = p, cur * 4 + slot, bpos
                 parents[s, 3] = i
@@ -219,7 +221,7 @@ def _scan_round(fr: Arrays, dv: Arrays, ws: Arrays, k: int, n_pat: int) -> None:
                 if egress[s] < INF and a + egress[s] < target[k]:
                     target[k], ws.target_stop[k], ws.improved[k] = a + egress[s], s, 1
             r = ready[s]
-            if i + 1 == n_pos or r >= target[k] or r > cur_dep:
+            if i + 1 == n_pos or np.int64(r) + lb[s] >= target[k] or r > cur_dep:
                 continue
             trips = (trip_ptr[p], n, row)
             j, new_slot, d = _earliest_trip(
@@ -270,7 +272,7 @@ def _scan_trip(fr: Arrays, dv: Arrays, ws: Arrays, k: int, trip: tuple[int, int,
             bpos >= 0
             and flags & NO_DROP_OFF == 0
             and a < ws.best_ride[s]
-            and (a < ws.ride[k, s] and a < ws.target[k])
+            and (a < ws.ride[k, s] and a + ws.lb[s] < ws.target[k])
         ):
             _alight(ws, k, s, a, (p, j * 4 + slot, bpos, i))
         d = _at(fr.departure, dv.ov_departure, slot, dv.ov_slot, x) + shift
@@ -283,6 +285,7 @@ def _transfers(fr: Arrays, dv: Arrays, ws: Arrays, k: int) -> None:
     """From each stop reached aboard in round `k`: change there, or walk one footpath."""
     ready, best, parents, stop_ok = ws.ready[k], ws.best_ready, ws.ready_parent[k], dv.stop_ok
     ptr, to, walk_s, bound = fr.transfer_ptr, fr.transfer_to, fr.transfer_s, ws.target[k]
+    lb = ws.lb
     n_marked = ws.counts[0]
     for x in range(ws.counts[1]):
         s = ws.ride_list[x]
@@ -291,7 +294,10 @@ def _transfers(fr: Arrays, dv: Arrays, ws: Arrays, k: int) -> None:
         # Edge ptr[s] - 1 stands for changing at the stop itself.
         for e in range(ptr[s] - 1, ptr[s + 1]):
             u, r = (s, a + fr.min_transfer_s[s]) if e < ptr[s] else (to[e], a + walk_s[e])
-            if r < best[u] and r < ready[u] and r < bound and stop_ok[u] and (e < ptr[s] or u != s):
+            if (
+                r < best[u] and r < ready[u] and np.int64(r) + lb[u] < bound and stop_ok[u]
+                and (e < ptr[s] or u != s)
+            ):  # fmt: skip
                 ready[u] = best[u] = r
                 parents[u] = SAME_STOP if e < ptr[s] else e
                 if ws.marked[u] == 0:
