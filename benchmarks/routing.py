@@ -36,7 +36,7 @@ if sys.path and Path(sys.path[0]).resolve() == REPO / "benchmarks":
     sys.path[0] = str(REPO)  # this file's name would shadow the routing package
 
 from benchmarks.queries import Inputs, PointQuery, StopQuery, Timed, query_datetime, timed  # noqa: E402
-from routing.connection_scan import earliest_arrival  # noqa: E402
+from routing.connection_scan import earliest_arrival, stream_bytes  # noqa: E402
 from routing.ids import StopIdx  # noqa: E402
 from routing.journey import Journey  # noqa: E402
 from routing.network import Network  # noqa: E402
@@ -89,7 +89,9 @@ def door_query(network: Network, q: PointQuery, modes: frozenset[QueryMode]) -> 
 
 def earliest(inputs: Inputs, net: Network | None = None) -> Timed[Found]:
     net, day = net or inputs.network, inputs.day
-    return timed(lambda q: found(earliest_arrival(net, *stop_offsets(q), day, q[2])), inputs.stops)
+    ran = timed(lambda q: found(earliest_arrival(net, *stop_offsets(q), day, q[2])), inputs.stops)
+    print(f"(a) connection-scan streams: {stream_bytes(net) / net.n_connections:.1f} B/connection")
+    return ran
 
 
 def pareto(inputs: Inputs, window_s: int = 0, net: Network | None = None) -> Timed[Found]:

@@ -107,6 +107,11 @@ def earliest_arrival(
     return to_journeys(frame, day, (head[:found], legs), sources, targets)
 
 
+def stream_bytes(network: Network) -> int:
+    """Bytes of `network`'s timetable connection streams (each direction's built on first use)."""
+    return sum(c.rows.nbytes for c in _timetable.get(network, {}).values())
+
+
 def _streams(network: Network, frame: Frame, days: DayArrays) -> tuple[Connections, Connections]:
     """The timetable's connections, and the realtime overlay's (the same when there is none)."""
     fa = frame.arrays
