@@ -24,6 +24,7 @@ from routing.geo import EARTH_RADIUS_M, haversine_one
 from routing.network import Network
 from routing.offset_pruning import Mask, useful
 from routing.query import AccessMode, Location, Offset, OffsetArrays, StopRef
+from routing.realtime import RealtimeOverlay
 from routing.snap import EdgeSnap
 from routing.street_islands import snap_to_mainland, stop_nodes
 from routing.street_search import Attached, StreetTree, attached_items, shortest_path_tree
@@ -156,13 +157,15 @@ def street_access(
     *,
     reverse: bool = False,
     usable: Mask | None = None,
+    overlay: RealtimeOverlay | None = None,
     prune: bool = True,
 ) -> StreetAccess:
     """Offsets to the stops `end` reaches within `max_s` by `mode` (egress with `reverse`).
 
     A stop named by the end itself is reached at once, with its station's stops and its
     footpaths (walk only). Offsets that can never give a better journey are left out (see
-    `routing.offset_pruning`; `usable` marks the stops this query may board or alight at),
+    `routing.offset_pruning`; `usable` marks the stops this query may board or alight at, and
+    `overlay` is the realtime state the transit search will use),
     unless `prune` is False (every stop reached, e.g. to show what lies within a walk).
     """
     limits = (mode, speed_mps, max_s)
@@ -184,7 +187,7 @@ def street_access(
     )  # fmt: skip
     reached = int(stops.size)
     if prune:
-        keep = useful(network, stops, seconds, egress=reverse, usable=usable)
+        keep = useful(network, stops, seconds, egress=reverse, usable=usable, overlay=overlay)
         stops, seconds, metres, how = stops[keep], seconds[keep], metres[keep], how[keep]
     whole_s = np.ceil(seconds - 1e-9).astype(np.int32)
     table = OffsetArrays(stops, whole_s, np.round(metres, 1), mode)

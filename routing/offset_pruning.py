@@ -27,6 +27,7 @@ import numpy.typing as npt
 from numba import njit
 
 from routing.network import NO_DROP_OFF, NO_PICKUP, Network
+from routing.realtime import RealtimeOverlay
 
 F64 = npt.NDArray[np.float64]
 I32 = npt.NDArray[np.int32]
@@ -34,11 +35,18 @@ I64 = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]
 
 _TABLES: weakref.WeakKeyDictionary[Network, _Tables] = weakref.WeakKeyDictionary()
+_REALTIME: weakref.WeakKeyDictionary[RealtimeOverlay, _Tables] = weakref.WeakKeyDictionary()
 _local = threading.local()
 
 
 def useful(
-    network: Network, stops: I32, seconds: F64, *, egress: bool, usable: Mask | None = None
+    network: Network,
+    stops: I32,
+    seconds: F64,
+    *,
+    egress: bool,
+    usable: Mask | None = None,
+    overlay: RealtimeOverlay | None = None,
 ) -> Mask:
     """Which of the offsets (``stops[k]`` reached in ``seconds[k]``) may still help.
 
@@ -48,14 +56,16 @@ def useful(
         seconds: time to reach each stop (access) or to leave it for the destination (egress).
         egress: mirror the rule for egress offsets.
         usable: stops that may board or alight in this query (None: all).
+        overlay: the realtime state the transit search will use, if any.
     """
     if stops.size < 2:
         return np.ones(stops.size, dtype=np.bool_)
-    t = _tables(network)
+    t = _tables(network, overlay)
     key, owner = _scratch(t.cum.size)
     keep: Mask = _useful(
         stops.astype(np.int64), seconds.astype(np.float64), t.sp_ptr, t.sp_pattern, t.sp_pos,
-        t.ps_ptr, t.cum, t.flags, t.all_ok if usable is None else np.asarray(usable, np.bool_),
+        t.ps_ptr, t.cum, t.flags, t.weak,
+        t.all_ok if usable is None else np.asarray(usable, np.bool_),
         int(NO_DROP_OFF if egress else NO_PICKUP), egress, key, owner,
     )  # fmt: skip
     return keep
@@ -70,6 +80,7 @@ class _Tables(NamedTuple):
     ps_ptr: I64
     cum: F64
     flags: npt.NDArray[np.uint8]
+    weak: npt.NDArray[np.uint8]
     all_ok: Mask
 
 
@@ -82,45 +93,89 @@ def _scratch(n: int) -> tuple[F64, I64]:
     return scratch
 
 
-def _tables(network: Network) -> _Tables:
-    """Per pattern position: cumulative largest hop ``H(i)``, and the pattern's flags there."""
+def _tables(network: Network, overlay: RealtimeOverlay | None = None) -> _Tables:
+    """Per pattern position: cumulative largest hop ``H(i)``, and the pattern's flags there.
+
+    With an overlay, hops are the larger of the timetable's and the overlay's: a delayed trip
+    losing time between two stops must not let an earlier stop dominate one it cannot.
+    """
     found = _TABLES.get(network)
     if found is None:
-        cum = np.zeros(network.pattern_stops.size)
-        flags = np.zeros(network.pattern_stops.size, dtype=np.uint8)
-        for p in range(network.pattern_route.size):
-            first, last = int(network.pattern_stop_ptr[p]), int(network.pattern_stop_ptr[p + 1])
-            n, k = last - first, int(network.pattern_trip_ptr[p + 1] - network.pattern_trip_ptr[p])
-            if n == 0 or k == 0:
-                continue
-            cells = slice(
-                int(network.pattern_time_ptr[p]), int(network.pattern_time_ptr[p]) + n * k
-            )
-            dep = np.asarray(network.departure[cells], dtype=np.float64).reshape(n, k)
-            arr = np.asarray(network.arrival[cells], dtype=np.float64).reshape(n, k)
-            hop = np.maximum(np.diff(dep, axis=0).max(axis=1), np.diff(arr, axis=0).max(axis=1))
-            cum[first + 1 : last] = np.cumsum(np.maximum(hop, 0.0))
-            flags[first:last] = np.asarray(network.stop_time_flags[cells])[::k]
 
         def typed(array: npt.ArrayLike) -> I64:
             return np.asarray(array, dtype=np.int64)
 
+        stop_ptr, trip_ptr = typed(network.pattern_stop_ptr), typed(network.pattern_trip_ptr)
+        time_ptr, values = typed(network.pattern_time_ptr), network.stop_time_flags
+        flags = _per_position(stop_ptr, trip_ptr, time_ptr, np.asarray(values, np.uint8), False)
         found = _Tables(
             typed(network.stop_pattern_ptr), typed(network.stop_patterns),
-            typed(network.stop_pattern_pos), typed(network.pattern_stop_ptr), cum, flags,
-            np.ones(network.n_stops, dtype=np.bool_),
+            typed(network.stop_pattern_pos), typed(network.pattern_stop_ptr),
+            _cumulative_hops(network, network.arrival, network.departure), flags,
+            np.zeros(flags.size, np.uint8), np.ones(network.n_stops, dtype=np.bool_),
         )  # fmt: skip
         _TABLES[network] = found
-    return found
+    if overlay is None:
+        return found
+    hit = _REALTIME.get(overlay)
+    if hit is None:
+        cum = _cumulative_hops(network, overlay.arrival, overlay.departure)
+        trip_ptr = np.asarray(network.pattern_trip_ptr, np.int64)
+        time_ptr = np.asarray(network.pattern_time_ptr, np.int64)
+        values = np.asarray(overlay.skipped, np.uint8)
+        skipped = _per_position(found.ps_ptr, trip_ptr, time_ptr, values, True)
+        hit = _REALTIME[overlay] = found._replace(cum=np.maximum(found.cum, cum), weak=skipped)
+    return hit
+
+
+def _cumulative_hops(network: Network, arrival: npt.ArrayLike, departure: npt.ArrayLike) -> F64:
+    return _hops(  # type: ignore[no-any-return]
+        np.asarray(network.pattern_stop_ptr, dtype=np.int64),
+        np.asarray(network.pattern_trip_ptr, dtype=np.int64),
+        np.asarray(network.pattern_time_ptr, dtype=np.int64),
+        np.asarray(arrival, dtype=np.int32),
+        np.asarray(departure, dtype=np.int32),
+    )
+
+
+@njit(cache=True, nogil=True)
+def _per_position(stop_ptr: Any, trip_ptr: Any, time_ptr: Any, values: Any, anywhere: bool) -> Any:
+    """Per pattern position, its first trip's stop-time value, or any trip's (an OR)."""
+    out = np.zeros(stop_ptr[-1], np.uint8)
+    for p in range(stop_ptr.size - 1):
+        k = trip_ptr[p + 1] - trip_ptr[p]
+        for i in range(stop_ptr[p + 1] - stop_ptr[p]):
+            row = time_ptr[p] + i * k
+            for j in range(k if anywhere else min(k, 1)):
+                out[stop_ptr[p] + i] |= values[row + j]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _hops(stop_ptr: Any, trip_ptr: Any, time_ptr: Any, arrival: Any, departure: Any) -> Any:
+    """``H(i)``: the sum along each pattern of the largest hop of any trip (never negative)."""
+    cum = np.zeros(stop_ptr[-1])
+    for p in range(stop_ptr.size - 1):
+        k = trip_ptr[p + 1] - trip_ptr[p]
+        for i in range(1, stop_ptr[p + 1] - stop_ptr[p]):
+            row = time_ptr[p] + i * k
+            hop = 0.0
+            for j in range(k):
+                hop = max(hop, departure[row + j] - departure[row - k + j])
+                hop = max(hop, arrival[row + j] - arrival[row - k + j])
+            cum[stop_ptr[p] + i] = cum[stop_ptr[p] + i - 1] + hop
+    return cum
 
 
 @njit(cache=True, nogil=True)
 def _useful(
     stops: Any, seconds: Any, sp_ptr: Any, sp_pattern: Any, sp_pos: Any, ps_ptr: Any,
-    cum: Any, flags: Any, ok: Any, forbidden: int, egress: bool, key: Any, owner: Any,
+    cum: Any, flags: Any, weak: Any, ok: Any, forbidden: int, egress: bool, key: Any,
+    owner: Any,
 ) -> Any:  # fmt: skip
     # Each offset's key is written at its pattern positions, then each pattern touched is
     # scanned once in travel order (backwards for egress) with a running minimum: no sort.
+    # A `weak` position (some realtime trip skips it) may be useful but dominates nothing.
     # `key` and `owner` come at inf and -1 and are left so.
     touched = np.zeros(ps_ptr.size - 1, dtype=np.bool_)
     patterns = np.empty(ps_ptr.size - 1, dtype=np.int64)
@@ -147,6 +202,7 @@ def _useful(
             at = ps_ptr[p] + (n - 1 - step if egress else step)
             if owner[at] >= 0 and key[at] < best:
                 keep[owner[at]] = True
-                best = key[at]
+                if weak[at] == 0:
+                    best = key[at]
             key[at], owner[at] = np.inf, -1
     return keep

@@ -100,9 +100,7 @@ def plan(
     places = (_place(network, ends[0], "origin"), _place(network, ends[1], "destination"))
     ctx = LegContext.create(network, streets, live, day, places, query.walk_speed_mps)
     setup = _Setup(query, ctx, day, time_s, _near(live, day))
-    searches = _street_searches(
-        network, streets, ends, query, _usable(network, query, setup.overlay)
-    )
+    searches = _street_searches(network, streets, ends, query, setup.overlay)
     candidates = [*_transit(setup, searches), *_direct(setup, searches)]
     itineraries = select(
         candidates, arrive_by=query.arrive_by, wheelchair=query.wheelchair, limit=_limit(query)
@@ -128,8 +126,7 @@ def journeys(
     destination = resolve(network, query.destination, "destination")
     when = service_time(network, query.time)
     live = _near(_realtime(network, overlay, query)[1], when[0])
-    usable = _usable(network, query, live)
-    searches = _street_searches(network, streets, (origin, destination), query, usable)
+    searches = _street_searches(network, streets, (origin, destination), query, live)
     return [
         journey
         for combination in _combinations(query, searches)
@@ -155,9 +152,10 @@ def _street_searches(
     streets: StreetGraph | None,
     ends: tuple[Endpoint, Endpoint],
     query: Query,
-    usable: Mask | None,
+    live: RealtimeOverlay | None,
 ) -> _Searches:
     transit = "transit" in query.modes
+    usable = _usable(network, query, live)
     walk_s = query.max_walk_min * 60 if transit else DIRECT_ONLY_MAX_S
     walk = query.walk_speed_mps
     origin, destination = ends
@@ -165,7 +163,9 @@ def _street_searches(
     def reach(
         end: Endpoint, mode: AccessMode, speed: float, max_s: float, back: bool
     ) -> StreetAccess:
-        return street_access(network, streets, end, mode, speed, max_s, reverse=back, usable=usable)
+        return street_access(
+            network, streets, end, mode, speed, max_s, reverse=back, usable=usable, overlay=live
+        )
 
     walk_from = reach(origin, "walk", walk, walk_s, False)
     if transit:
