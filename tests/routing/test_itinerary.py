@@ -14,8 +14,9 @@ from routing.access import StreetAccess, resolve, street_access
 from routing.direct import direct_path
 from routing.emissions import G_PER_KM
 from routing.geo import haversine_m
-from routing.itinerary import LegContext, street_itinerary, transit_itinerary
-from routing.network import Network
+from routing.itinerary import LegContext, street_itinerary, transfer_leg, transit_itinerary
+from routing.journey import TransferLeg
+from routing.network import TRANSFER_STREET, Network
 from routing.plan import Itinerary, Place
 from routing.query import Coordinate
 from routing.raptor import search
@@ -227,3 +228,17 @@ def test_a_skipped_stop_is_not_shown_between(world: tuple[Network, StreetGraph])
     ride = itineraries(world, ORIGIN, DESTINATION, "07:55", overlay)[0].legs[1]
     assert ride.trip_id == "T1" and ride.realtime and ride.delay_s == 60
     assert ride.intermediate_stops == []
+
+
+def test_a_street_transfer_is_drawn_along_the_streets_each_time(
+    world: tuple[Network, StreetGraph],
+) -> None:
+    network, streets = world
+    s2, s3 = network.get_stop("tiny:S2"), network.get_stop("tiny:S3")
+    walk = TransferLeg(s2, s3, 8 * 3600, 8 * 3600 + 600, TRANSFER_STREET)
+    first, again = (transfer_leg(context(network, streets), walk) for _ in range(2))
+    assert first.geometry is not None and again.geometry is not None
+    assert len(first.geometry.coordinates) > 2 and not first.crow_fly
+    assert first == again, "the same leg when its path comes from the cache"
+    first.geometry.coordinates.clear()
+    assert transfer_leg(context(network, streets), walk) == again, "the cache is not shared"
