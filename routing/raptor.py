@@ -57,6 +57,7 @@ class Workspace(NamedTuple):
     stop_list: I32
     ride_list: I32
     pattern_first: I32
+    pattern_last: I32
     pattern_list: I32
     target: I32
     target_stop: I32
@@ -77,9 +78,9 @@ def new_workspace(n_stops: int, n_patterns: int, rounds: int) -> Workspace:
         ready_parent=full((r, s), -1), best_ride=full(s, INF), best_ready=full(s, INF),
         access=full(s, INF), egress=full(s, INF), marked=full(s, 0, np.uint8),
         ride_marked=full(s, 0, np.uint8), stop_list=full(s, -1), ride_list=full(s, -1),
-        pattern_first=full(p, NO_POS), pattern_list=full(p, -1), target=full(r, INF),
-        target_stop=full(r, -1), improved=full(r, 0, np.uint8), counts=full(8, 0, np.int64),
-        lb=full(s, 0),
+        pattern_first=full(p, NO_POS), pattern_last=full(p, -1), pattern_list=full(p, -1),
+        target=full(r, INF), target_stop=full(r, -1), improved=full(r, 0, np.uint8),
+        counts=full(8, 0, np.int64), lb=full(s, 0),
     )  # fmt: skip
 
 

@@ -193,6 +193,7 @@ def _scan_round(fr: Arrays, dv: Arrays, ws: Arrays, k: int, n_pat: int) -> None:
     for x in range(n_pat):
         p = ws.pattern_list[x]
         pos0, ws.pattern_first[p] = ws.pattern_first[p], NO_POS
+        last, ws.pattern_last[p] = ws.pattern_last[p], -1
         if fr.pattern_regular[p] == 0:
             _scan_each_trip(fr, dv, ws, k, p, pos0)
             continue
@@ -202,6 +203,8 @@ def _scan_round(fr: Arrays, dv: Arrays, ws: Arrays, k: int, n_pat: int) -> None:
         bounds = (fr.pattern_min_dep[p], fr.pattern_max_dep[p])
         cur, slot, shift, bpos, slack, cur_dep = -1, -1, 0, -1, -1, INF
         for i in range(pos0, n_pos):
+            if i > last and cur < 0:
+                break  # no boarding past the last marked stop: nothing more to ride
             s = stops[stop_ptr[p] + i]
             if stop_ok[s] == 0:
                 continue
@@ -213,6 +216,8 @@ def _scan_round(fr: Arrays, dv: Arrays, ws: Arrays, k: int, n_pat: int) -> None:
             elif cur >= 0:
                 a, cur_dep = arr_by_trip[along] + shift, dep_by_trip[along] + shift
                 drop_off = fr.position_flags[stop_ptr[p] + i] & NO_DROP_OFF == 0
+                if i > last and a >= target[k]:
+                    break  # timetabled times only grow along the trip: no better stop ahead
             if drop_off and a < best_ride[s] and a < ride[s] and a + lb[s] < target[k]:
                 ride[s] = best_ride[s] = a
                 parents[s, 0], parents[s, 1], parents[s, 2] = p, cur * 4 + slot, bpos
@@ -309,7 +314,7 @@ def _transfers(fr: Arrays, dv: Arrays, ws: Arrays, k: int) -> None:
 
 @jit
 def _collect_patterns(fr: Arrays, ws: Arrays) -> int:
-    """Patterns serving a marked stop, each with its first marked position; clears the marks."""
+    """Patterns serving a marked stop, with their first and last marked positions; clears marks."""
     n_pat = 0
     for x in range(ws.counts[0]):
         s = ws.stop_list[x]
@@ -320,6 +325,7 @@ def _collect_patterns(fr: Arrays, ws: Arrays) -> int:
                 ws.pattern_list[n_pat] = p
                 n_pat += 1
             ws.pattern_first[p] = min(ws.pattern_first[p], fr.stop_pattern_pos[q])
+            ws.pattern_last[p] = max(ws.pattern_last[p], fr.stop_pattern_pos[q])
     ws.counts[0] = 0
     return n_pat
 
