@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import osmium
 
 from feeds.osm_access import BIKE_SPEED_MPS, WALK_SPEED_MPS, WayAccess, way_access
@@ -135,9 +136,14 @@ def _segments(ways: _WayNodes) -> tuple[I64, F64, F64, _Segments]:
         dtype=np.bool_,
     ).reshape(-1, 5)[seg_way]
     speeds = np.array([a.car_speed_mps for a in ways.access], dtype=np.float32)[seg_way]
+    node_lat, node_lon = lat[ends][where], lon[ends][where]
+    # Number nodes along a space-filling curve: a walk's nodes then sit close in memory.
+    rank = np.empty(node_osm_id.shape[0], dtype=np.int32)
+    order = np.argsort(_morton(node_lat, node_lon), kind="stable")
+    rank[order] = np.arange(order.shape[0], dtype=np.int32)
     segments = _Segments(
-        u=u,
-        v=v,
+        u=rank[u],
+        v=rank[v],
         length_m=length.astype(np.float32),
         walk=flags[:, 0],
         bike_forward=flags[:, 1],
@@ -146,7 +152,23 @@ def _segments(ways: _WayNodes) -> tuple[I64, F64, F64, _Segments]:
         car_backward=flags[:, 4],
         car_speed_mps=speeds,
     )
-    return node_osm_id, lat[ends][where], lon[ends][where], segments
+    return node_osm_id[order], node_lat[order], node_lon[order], segments
+
+
+def _morton(lat: F64, lon: F64) -> npt.NDArray[np.uint64]:
+    """Z-order code of each point over the points' bounding box (16 bits per axis)."""
+
+    def spread(value: F64) -> npt.NDArray[np.uint64]:
+        if value.size == 0:
+            return np.zeros(0, dtype=np.uint64)
+        span = float(np.ptp(value)) or 1.0
+        q = ((value - value.min()) / span * 65535).astype(np.uint64)
+        for shift, mask in ((8, 0x00FF00FF), (4, 0x0F0F0F0F), (2, 0x33333333), (1, 0x55555555)):
+            q = (q | (q << np.uint64(shift))) & np.uint64(mask)
+        spread_out: npt.NDArray[np.uint64] = q
+        return spread_out
+
+    return spread(lon) | (spread(lat) << np.uint64(1))
 
 
 def _directed(s: _Segments, forward: B, backward: B) -> tuple[I32, I32, F32, F32]:
