@@ -25,7 +25,9 @@ from routing.network import Network
 
 STOP_TIME_COLUMNS = ["trip_id", "stop_sequence", "stop_id", "pickup_type", "drop_off_type"]
 # Files whose coordinates move with a copy: (file, latitude column, longitude column).
-# Copies of the scale benchmark sit this many degrees apart (~55 km): no footpath joins them.
+# Copies of the scale benchmark sit this many degrees apart (~55 km). Porto Alegre's rail
+# line reaches ~50 km north: its last station is a footpath away from the buses of the copy
+# one row up, so the copies of a grid column form one connected network (6 of 35 copies).
 GRID_DEG = 0.5
 COORDINATE_FILES = (
     ("stops.txt", "stop_lat", "stop_lon"),
@@ -97,8 +99,8 @@ def replicated_network(
     """The region's feeds written `copies` times, built without OSM; the queries moved into it.
 
     Each stop query goes to a seeded copy (same stops, other feed ids). Copy k of feed
-    `eptc` is feed `eptc_k`, moved k grid cells of GRID_DEG (disjoint: no footpath joins two
-    copies) and a seeded 0-10 minutes later.
+    `eptc` is feed `eptc_k`, moved k grid cells of GRID_DEG (joined only where the rail line
+    of one copy ends near the next row's buses) and a seeded 0-10 minutes later.
     """
     rng = np.random.default_rng(seed)
     loaded = [load_feed(s) for s in inputs.region.sources()]

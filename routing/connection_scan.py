@@ -18,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from routing.connection_scan_kernels import Connections, build_connections, earliest
+from routing.connection_scan_kernels import Connections, build_connections, components, earliest
 from routing.journey import Journey
 from routing.network import Network
 from routing.query import Offset
@@ -109,7 +109,7 @@ def earliest_arrival(
 
 def stream_bytes(network: Network) -> int:
     """Bytes of `network`'s timetable connection streams (each direction's built on first use)."""
-    return sum(c.rows.nbytes for c in _timetable.get(network, {}).values())
+    return sum(sum(a.nbytes for a in c) for c in _timetable.get(network, {}).values())
 
 
 def _streams(network: Network, frame: Frame, days: DayArrays) -> tuple[Connections, Connections]:
@@ -117,7 +117,9 @@ def _streams(network: Network, frame: Frame, days: DayArrays) -> tuple[Connectio
     fa = frame.arrays
     per_network = _timetable.setdefault(network, {})
     if frame.reverse not in per_network:
-        per_network[frame.reverse] = build_connections(fa, fa.arrival, fa.departure, fa.flags)
+        per_network[frame.reverse] = build_connections(
+            fa, fa.arrival, fa.departure, fa.flags, components(fa)
+        )
     timetable = per_network[frame.reverse]
     if days.ov_slot < 0:
         return timetable, timetable
@@ -125,7 +127,9 @@ def _streams(network: Network, frame: Frame, days: DayArrays) -> tuple[Connectio
     key = (frame.reverse, id(days.ov_departure))
     hit = cache.get(key)
     if hit is None or hit[0] is not days.ov_departure:
-        stream = build_connections(fa, days.ov_arrival, days.ov_departure, days.ov_flags)
+        stream = build_connections(
+            fa, days.ov_arrival, days.ov_departure, days.ov_flags, timetable.component
+        )
         hit = cache[key] = (days.ov_departure, stream)
         while len(cache) > REALTIME_STREAMS:
             cache.popitem(last=False)

@@ -85,14 +85,65 @@ class Connections(NamedTuple):
     << 2 | flags``, where ``q`` is the pattern stop left (``pattern_stops[q]``; ``q + 1`` is
     the one reached) and flags are the pickup at the departure and the drop-off at the
     arrival. One array, not four: the scan's inner loop then keeps its pointers in registers.
+    The rows are grouped by the connected component of the stop left (``component[s]`` for
+    stop ``s``, see `components`), those of component ``k`` from ``component_ptr[k]`` to
+    ``component_ptr[k + 1]``.
     """
 
     rows: I32
+    component_ptr: I32
+    component: I32
 
 
 @jit
-def build_connections(fr: Arrays, arrival: I32, departure: I32, flags: U8) -> Connections:
-    """The connections of frame `fr` with these (timetable or realtime) times, by departure."""
+def components(fr: Arrays) -> I32:
+    """Each stop's connected component (0, 1, ...) in the graph of trip hops and footpaths.
+
+    No journey leaves its component, so a search scans only its sources' components: in a
+    network of several disjoint regions, only the region it is in.
+    """
+    n = fr.stop_pattern_ptr.size - 1
+    parent = np.arange(n, dtype=np.int32)
+    for p in range(fr.pattern_stop_ptr.size - 1):
+        for x in range(fr.pattern_stop_ptr[p] + 1, fr.pattern_stop_ptr[p + 1]):
+            _union(parent, fr.pattern_stops[x - 1], fr.pattern_stops[x])
+    for u in range(n):
+        for e in range(fr.transfer_ptr[u], fr.transfer_ptr[u + 1]):
+            _union(parent, u, fr.transfer_to[e])
+    label = np.full(n, -1, np.int32)
+    out = np.empty(n, np.int32)
+    count = 0
+    for u in range(n):
+        root = _find(parent, u)
+        if label[root] < 0:
+            label[root], count = count, count + 1
+        out[u] = label[root]
+    return out
+
+
+@jit
+def _find(parent: I32, u: int) -> int:
+    while parent[u] != u:
+        parent[u] = parent[parent[u]]
+        u = parent[u]
+    return u
+
+
+@jit
+def _union(parent: I32, u: int, v: int) -> None:
+    a, b = _find(parent, u), _find(parent, v)
+    if a != b:
+        parent[max(a, b)] = min(a, b)
+
+
+@jit
+def build_connections(
+    fr: Arrays, arrival: I32, departure: I32, flags: U8, component: I32
+) -> Connections:
+    """The connections of frame `fr` with these (timetable or realtime) times.
+
+    Grouped by the `component` of the stop left, and by departure in each group.
+    """
     if fr.pattern_stops.size >= MAX_PATTERN_STOPS:
         raise ValueError("too many pattern stops for the connection scan")
     n_conn = 0
@@ -113,6 +164,13 @@ def build_connections(fr: Arrays, arrival: I32, departure: I32, flags: U8) -> Co
                 hop[c] = ((sp + i) << HOP_SHIFT) | served
                 c += 1
     order = np.argsort(dep * np.int64(1 << 32) + arr, kind="mergesort")
+    group = component[fr.pattern_stops[hop[order] >> HOP_SHIFT]]
+    order = order[np.argsort(group, kind="mergesort")]
+    n_comp = component.max() + 1 if component.size else 0
+    component_ptr = np.zeros(n_comp + 1, np.int32)
+    for k in group:
+        component_ptr[k + 1] += 1
+    component_ptr = np.cumsum(component_ptr).astype(np.int32)
     rows = np.empty((n_conn, ROW), np.int32)
     rows[:, C_DEP], rows[:, C_TRIP], rows[:, C_HOP], rows[:, C_ARR] = (
         dep[order],
@@ -120,7 +178,7 @@ def build_connections(fr: Arrays, arrival: I32, departure: I32, flags: U8) -> Co
         hop[order],
         arr[order],
     )
-    return Connections(rows.ravel())
+    return Connections(rows.ravel(), component_ptr, component)
 
 
 @inline
@@ -149,9 +207,8 @@ def _reach(fr: Arrays, ws: Arrays, u: int, r: int, parent: int) -> None:
 
 
 @jit
-def _first(rows: I32, t: int) -> int:
-    """Index of the first connection of `rows` leaving at or after `t`."""
-    lo, hi = 0, rows.size // ROW
+def _first(rows: I32, lo: int, hi: int, t: int) -> int:
+    """Index of the first connection of `rows[lo:hi]` leaving at or after `t` (or `hi`)."""
     while lo < hi:
         mid = (lo + hi) >> 1
         if rows[ROW * mid + C_DEP] < t:
@@ -163,9 +220,10 @@ def _first(rows: I32, t: int) -> int:
 
 @jit
 def _scan_stream(  # noqa: C901
-    fr: Arrays, dv: Arrays, cs: Connections, ws: Arrays, slot: int, start: int, limit: int
-) -> int:
-    """Scan `slot`'s connections from `start` while they leave by `limit` and before the best.
+    fr: Arrays, dv: Arrays, cs: Connections, ws: Arrays, slot: int, span: tuple[int, int],
+    limit: int,
+) -> int:  # fmt: skip
+    """Scan `slot`'s connections `span` (from, to) while they leave by `limit` and before the best.
 
     One function on purpose, like RAPTOR's route scan: numba would pass a helper the ~40
     arrays of the tuples one by one. Returns where it stopped.
@@ -176,7 +234,7 @@ def _scan_stream(  # noqa: C901
     stops, ready, ride, access, stop_ok = fr.pattern_stops, ws.ready, ws.ride, ws.access, dv.stop_ok
     best, best_stop = ws.best[0], ws.best[1]
     bound = min(limit + 1, best)  # scan connections leaving before this
-    c, n, d, t = start, rows.size // ROW, 0, 0
+    (c, n), d, t = span, 0, 0
     while True:
         # Most connections end here: their trip is not boarded and their stop not reached,
         # or their trip is boarded but arrives no earlier than known.
@@ -234,18 +292,21 @@ def _scan_stream(  # noqa: C901
 
 
 @jit
-def _scan(fr: Arrays, dv: Arrays, cs: Connections, ov: Connections, ws: Arrays, t: int) -> None:
-    """Scan the three day slots' connections from `t` in departure order, merged."""
-    cursor = np.empty(3, np.int64)
+def _scan(
+    fr: Arrays, dv: Arrays, cs: Connections, ov: Connections, ws: Arrays, k: int, t: int
+) -> None:
+    """Scan the three day slots' connections of component `k` from `t`, merged by departure."""
+    cursor, end = np.empty(3, np.int64), np.empty(3, np.int64)
     for slot in range(3):
         stream = ov if slot == dv.ov_slot else cs
-        cursor[slot] = _first(stream.rows, t - (slot - 1) * DAY_S)
+        lo, end[slot] = stream.component_ptr[k], stream.component_ptr[k + 1]
+        cursor[slot] = _first(stream.rows, lo, end[slot], t - (slot - 1) * DAY_S)
     heads = np.empty(3, np.int64)
     while True:
         for slot in range(3):
             stream = ov if slot == dv.ov_slot else cs
             heads[slot] = INF
-            if cursor[slot] < stream.rows.size // ROW:
+            if cursor[slot] < end[slot]:
                 heads[slot] = stream.rows[ROW * cursor[slot] + C_DEP] + (slot - 1) * DAY_S
         slot = int(np.argmin(heads))
         if heads[slot] >= ws.best[0]:
@@ -253,7 +314,8 @@ def _scan(fr: Arrays, dv: Arrays, cs: Connections, ov: Connections, ws: Arrays, 
         # Scan this slot until another one's next connection leaves first.
         limit = min(heads[(slot + 1) % 3], heads[(slot + 2) % 3])
         stream = ov if slot == dv.ov_slot else cs
-        cursor[slot] = _scan_stream(fr, dv, stream, ws, slot, cursor[slot], limit)
+        span = (cursor[slot], end[slot])
+        cursor[slot] = _scan_stream(fr, dv, stream, ws, slot, span, limit)
 
 
 @jit
@@ -335,7 +397,15 @@ def earliest(
         labels = ws.access if x < n_sources else ws.egress
         labels[offsets[x, 0]] = offsets[x, 1]
     _start(fr, ws, offsets[:n_sources, 0], t)
-    _scan(fr, dv, cs, ov, ws, t)
+    component = cs.component
+    for x in range(n_sources):
+        k, first = component[offsets[x, 0]], True
+        for y in range(x):
+            first &= component[offsets[y, 0]] != k
+        for y in range(n_sources, offsets.shape[0]):
+            if first and component[offsets[y, 0]] == k:
+                _scan(fr, dv, cs, ov, ws, k, t)  # components share nothing: one at a time
+                break
     found = 0
     if ws.best[1] >= 0:
         _journey(fr, dv, ws, head, legs)
