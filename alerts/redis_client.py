@@ -1,4 +1,4 @@
-"""The Redis client the realtime stores share, and retrying a command across a reconnect.
+"""The Redis client the realtime stores share, its retries, and stopping the tasks using it.
 
 redis-py's own retries are off so that there is one place that retries: `with_retries`,
 with capped exponential backoff and jitter up to a deadline (as `RedisBus` does).
@@ -7,9 +7,10 @@ with capped exponential backoff and jitter up to a deadline (as `RedisBus` does)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Collection
+from typing import Any, TypeVar
 
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
@@ -57,3 +58,21 @@ async def with_retries(
                 raise
             log.warning("redis: %s failed (%s); retrying in %.2f s", what, error, delay)
             await asyncio.sleep(delay)
+
+
+async def cancel_and_wait(tasks: Collection[asyncio.Task[Any]], *, again_s: float = 0.5) -> None:
+    """Cancel `tasks` and wait until they end, cancelling again those that carried on.
+
+    redis-py connects under Python 3.11's ``asyncio.wait_for``, which drops a cancellation
+    that comes as the connection is made: the task runs on, and whoever waited for it to
+    end after a single ``cancel()`` waited forever.
+    """
+    pending = {task for task in tasks if not task.done()}
+    while pending:
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=again_s)
+    for task in tasks:
+        if not task.cancelled():
+            with contextlib.suppress(Exception):
+                task.result()  # retrieved: no "exception never retrieved" warning

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 from redis.asyncio import Redis
 
 from alerts.lease import Lease
-from alerts.redis_client import RETRYABLE
+from alerts.redis_client import RETRYABLE, cancel_and_wait
 from alerts.source_state import SourceState
 from alerts.state_codec import CodecError, decode_states, encode_states
 
@@ -72,9 +72,7 @@ class Election:
         log.info("realtime: lease lost, following", extra={"worker": self.lease.owner})
         self.leading = False
         if self._polling is not None:
-            self._polling.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._polling
+            await cancel_and_wait([self._polling])
             self._polling = None
 
     async def resign(self) -> None:
