@@ -4,7 +4,10 @@ Delivery is at least once: a message handed to a consumer stays pending in its g
 acknowledged; a consumer that died leaves its pending entries for another to `reclaim`, and an
 entry reclaimed more than the bus's ``max_deliveries`` times goes to the topic's dead letters.
 Messages carry their own id (an alert's id, say), kept across redeliveries and duplicates, so
-receivers dedupe on it; ``entry_id`` is the bus's handle for acknowledging one delivery.
+receivers dedupe on it; ``entry_id`` is the bus's handle for acknowledging one delivery. A
+publisher whose ids are deterministic can also have the bus drop a message whose id it
+appended recently (``publish_many(..., unique_s=...)``), as a queue's deduplication window
+does: two processes dispatching the same alert at once then queue each webhook once.
 """
 
 from __future__ import annotations
@@ -54,6 +57,16 @@ class Bus(Protocol):
 
     async def publish(self, topic: str, message: Message) -> str:
         """Append `message` to `topic`; return its id (`message.id`)."""
+        ...
+
+    async def publish_many(
+        self, topic: str, messages: Sequence[Message], *, unique_s: float = 0.0
+    ) -> int:
+        """Append `messages` in order (in one round trip); how many were appended.
+
+        With `unique_s`, each message appended opens a window of `unique_s` seconds on its
+        id, and a message whose id is in a window still open on `topic` is dropped.
+        """
         ...
 
     async def subscribe(self, topic: str, group: str, *, from_start: bool = True) -> None:

@@ -4,6 +4,9 @@ Each job is retried with capped exponential backoff (and jitter) while it stays 
 bus; it is acknowledged once a receiver answered 2xx, or moved to the ``webhooks-dead`` topic
 after `max_attempts`. A sender that dies leaves its jobs pending for another to reclaim. The
 ``webhook-id`` is the job's message id, the same on every attempt, for receivers to dedupe.
+A job handed out again while this sender still has it in hand (its own pending entries read
+again after a lost connection, or reclaimed by itself while it waits to retry) is skipped
+rather than sent twice at once.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ class WebhookSender:
     sent: int = 0
     failed_attempts: int = 0
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    _in_hand: set[str] = field(default_factory=set)  # entry ids of the jobs being sent
 
     async def run(self, *, block_s: float = 1.0) -> None:
         """Read and send jobs until cancelled or the bus closes."""
@@ -79,11 +83,20 @@ class WebhookSender:
             WEBHOOKS_TOPIC, SEND_GROUP, self.consumer, count=room, block_s=block_s
         )
         for delivery in [*reclaimed, *fresh]:
+            if delivery.entry_id in self._in_hand:
+                continue
+            self._in_hand.add(delivery.entry_id)
             task = asyncio.get_running_loop().create_task(self._send(delivery))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
     async def _send(self, delivery: Delivery) -> None:
+        try:
+            await self._deliver(delivery)
+        finally:
+            self._in_hand.discard(delivery.entry_id)
+
+    async def _deliver(self, delivery: Delivery) -> None:
         try:
             job = json.loads(delivery.message.body)
             url, secret, body = job["url"], job["secret"], job["body"].encode()

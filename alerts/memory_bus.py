@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -32,6 +33,17 @@ class _Topic:
     groups: dict[str, _Group] = field(default_factory=dict)
     dead: list[Delivery] = field(default_factory=list)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+    # ids appended with a deduplication window: id -> end of its window, and in append order
+    unique_until: dict[str, float] = field(default_factory=dict)
+    unique_order: deque[tuple[float, str]] = field(default_factory=deque)
+
+
+def _forget_windows(log: _Topic, now: float) -> None:
+    """Drop the deduplication windows that ended (the oldest first)."""
+    while log.unique_order and log.unique_order[0][0] <= now:
+        until, message_id = log.unique_order.popleft()
+        if log.unique_until.get(message_id) == until:
+            del log.unique_until[message_id]
 
 
 def _entry_id(seq: int) -> str:
@@ -66,13 +78,31 @@ class MemoryBus:
 
     async def publish(self, topic: str, message: Message) -> str:
         """Append `message` to `topic` (trimming the oldest past `maxlen`); return its id."""
+        await self.publish_many(topic, [message])
+        return message.id
+
+    async def publish_many(
+        self, topic: str, messages: Sequence[Message], *, unique_s: float = 0.0
+    ) -> int:
+        """Append the messages not appended within `unique_s` seconds; how many were."""
         log = self._topic(topic)
-        log.last_seq += 1
-        log.entries[log.last_seq] = message
+        now = self._clock()
+        _forget_windows(log, now)
+        appended = 0
+        for message in messages:
+            if unique_s > 0:
+                if log.unique_until.get(message.id, now) > now:
+                    continue
+                log.unique_until[message.id] = now + unique_s
+                log.unique_order.append((now + unique_s, message.id))
+            log.last_seq += 1
+            log.entries[log.last_seq] = message
+            appended += 1
         while len(log.entries) > self.maxlen:
             del log.entries[next(iter(log.entries))]
-        log.changed.set()
-        return message.id
+        if appended:
+            log.changed.set()
+        return appended
 
     async def subscribe(self, topic: str, group: str, *, from_start: bool = True) -> None:
         """Create the group if missing, reading from the oldest entry or from now."""
@@ -95,7 +125,8 @@ class MemoryBus:
             # another consumer of the group may take what wakes us: then wait again
             log.changed.clear()
             try:
-                await asyncio.wait_for(log.changed.wait(), timeout=remaining)
+                async with asyncio.timeout(remaining):  # 3.11's wait_for may swallow a cancel
+                    await log.changed.wait()
             except TimeoutError:
                 return []
 

@@ -3,6 +3,9 @@
 One stream per topic (XADD with an approximate MAXLEN), consumer groups (XGROUP CREATE
 MKSTREAM, XREADGROUP, XACK), reclaim with XAUTOCLAIM and a dead-letter stream per topic. A
 blocking XREADGROUP is the wake-up; nothing relies on Pub/Sub, which is at most once.
+Messages are appended by a Lua script, a batch in one round trip; with a deduplication window
+it sets a key per message id (``<prefix>unique:<topic>:<id>``, expiring with the window) in
+the same script, so a message is appended at most once per window even by two processes.
 
 Every command runs in a reconnect loop (capped exponential backoff with jitter, reset on
 success, up to a deadline). After a connection loss a consumer first re-reads its own pending
@@ -18,21 +21,31 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar, cast
 
-from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from alerts.backoff import Backoff
 from alerts.bus import DEFAULT_MAX_DELIVERIES, BusClosed, BusUnavailable, Delivery, Message
+from alerts.redis_client import connect
 
 T = TypeVar("T")
 Consumer = tuple[str, str, str]  # topic, group, consumer
 Entry = tuple[bytes, dict[bytes, bytes] | None]
 
 DEFAULT_MAXLEN = 100_000
+PUBLISH_BATCH = 500  # messages per script call: a longer script would hold Redis up
+_PUBLISH = """
+local appended = 0
+for i = 2, #KEYS do
+  local id, body = ARGV[2 * i - 1], ARGV[2 * i]
+  if ARGV[2] == '0' or redis.call('SET', KEYS[i], '1', 'NX', 'PX', ARGV[2]) then
+    redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'id', id, 'body', body)
+    appended = appended + 1
+  end
+end
+return appended
+"""
 _RETRYABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 log = logging.getLogger(__name__)
 
@@ -73,13 +86,11 @@ class RedisBus:
         self.max_block_s = max_block_s
         self.connection_failures = 0
         self._backoff = backoff
-        # redis-py's own retries are off: the loop in `_call` is the one place that retries
-        self._redis = Redis.from_url(
-            url,
-            socket_connect_timeout=2.0,
-            socket_timeout=max_block_s + 5.0,
-            retry=Retry(NoBackoff(), 0),
-        )
+        # redis-py's own retries are off: the loop in `_call` is the one place that retries;
+        # a pool that waits for a free connection rather than failing (a failure would count
+        # as a lost connection and make every consumer re-read its pending entries)
+        self._redis = connect(url, socket_timeout_s=max_block_s + 5.0)
+        self._publish = self._redis.register_script(_PUBLISH)
         self._consumers: set[Consumer] = set()
         self._replay: dict[Consumer, str] = {}  # consumer -> entry id to re-read its PEL after
         self._closed = False
@@ -117,18 +128,42 @@ class RedisBus:
         for consumer in self._consumers:
             self._replay.setdefault(consumer, "0")
 
+    def unique_key(self, topic: str, message_id: str) -> str:
+        """The Redis key marking `message_id` as appended to `topic` within its window."""
+        return f"{self.prefix}unique:{topic}:{message_id}"
+
     async def publish(self, topic: str, message: Message) -> str:
         """XADD the message, trimming the stream to about `maxlen`.
 
         A retry after a lost reply may append it twice: both carry the same message id.
         """
-        fields = {b"id": message.id.encode(), b"body": message.body}
-        key = self.stream_key(topic)
-        await self._call(
-            "publish",
-            lambda: self._redis.xadd(key, fields, maxlen=self.maxlen, approximate=True),  # type: ignore[arg-type]
-        )
+        await self.publish_many(topic, [message])
         return message.id
+
+    async def publish_many(
+        self, topic: str, messages: Sequence[Message], *, unique_s: float = 0.0
+    ) -> int:
+        """XADD the messages (not appended within `unique_s`), pipelined in one round trip.
+
+        Without a window, a retry after a lost reply may append a message twice.
+        """
+        if not messages:
+            return 0
+        window_ms = max(1, int(unique_s * 1000)) if unique_s > 0 else 0
+        stream = self.stream_key(topic)
+
+        async def append() -> list[Any]:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for start in range(0, len(messages), PUBLISH_BATCH):
+                    batch = messages[start : start + PUBLISH_BATCH]
+                    keys = [stream, *(self.unique_key(topic, m.id) for m in batch)]
+                    args: list[bytes | str | int] = [self.maxlen, window_ms]
+                    for message in batch:
+                        args += [message.id, message.body]
+                    await self._publish(keys=keys, args=args, client=pipe)
+                return await pipe.execute()
+
+        return sum(int(n) for n in await self._call("publish", append))
 
     async def subscribe(self, topic: str, group: str, *, from_start: bool = True) -> None:
         """XGROUP CREATE ... MKSTREAM, unless the group exists."""

@@ -205,3 +205,38 @@ async def test_redis_group_lost_with_its_stream_is_recreated() -> None:
     finally:
         await bus.close()
         await drop_keys(prefix)
+
+
+async def test_publish_many_drops_ids_in_an_open_window(bus: Bus) -> None:
+    assert await bus.publish_many("t", messages(2)) == 2  # no window: m1 may come again
+    again = [Message(b"other body", id="m1"), Message(b"x", id="m2"), Message(b"y", id="m2")]
+    assert await bus.publish_many("t", again, unique_s=0.3) == 2
+    assert await bus.publish_many("t", [Message(b"z", id="m2")], unique_s=0.3) == 0
+    await asyncio.sleep(0.4)  # the windows closed
+    assert await bus.publish_many("t", [Message(b"w", id="m2")], unique_s=0.3) == 1
+    got = await bus.consume("t", "g", "c", block_s=0)
+    assert [(d.message.id, d.message.body) for d in got] == [
+        ("m0", b"body 0"),
+        ("m1", b"body 1"),
+        ("m1", b"other body"),
+        ("m2", b"x"),
+        ("m2", b"w"),
+    ]
+
+
+@pytest.mark.redis
+async def test_redis_bus_queues_for_a_connection_rather_than_failing() -> None:
+    """A pool that failed past its size counted as a lost connection: every consumer of the
+    process then read its pending entries again, and the webhooks in flight were sent twice."""
+    prefix = f"test:{uuid.uuid4().hex}:"
+    bus = RedisBus(REDIS_URL, prefix=prefix)
+    try:
+        blocked = [
+            asyncio.create_task(bus.consume("t", f"g{i}", "c", block_s=0.5)) for i in range(8)
+        ]
+        sent = await asyncio.gather(*(bus.publish("u", m) for m in messages(300)))
+        await asyncio.gather(*blocked)
+        assert len(sent) == 300 and bus.connection_failures == 0
+    finally:
+        await bus.close()
+        await drop_keys(prefix)
