@@ -6,7 +6,12 @@ concerns and that has not had it yet: builds the message (with, for a commute, t
 legs and an alternative itinerary), queues the webhook delivery, then logs the event (which
 SSE streams read). A message is acknowledged once all of that is done; a dispatcher that dies
 midway leaves it pending for another to reclaim, and the event log's dedupe keys make the
-second pass log nothing twice (a webhook queued twice keeps its ``webhook-id``).
+second pass log nothing twice. Alerts are published, and webhook jobs queued, with a
+deduplication window on their deterministic ids (`UNIQUE_S`): an alert published by two
+processes is dispatched once, and one dispatched twice all the same queues each webhook once.
+
+Messages differ only by their subscription (and a commute's legs and alternative): the
+alert's view is encoded once per language and its bytes shared by every message.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from alerts.alert_codec import alert_from_dict, alert_to_dict, alert_view
@@ -33,6 +38,9 @@ ALERTS_TOPIC = "alerts"
 WEBHOOKS_TOPIC = "webhooks"
 DISPATCH_GROUP = "dispatch"
 RECLAIM_IDLE_S = 60.0
+# deduplication window of alert publications and webhook jobs (both have deterministic ids):
+# far past a dispatch's reclaim, so that a second pass queues nothing twice
+UNIQUE_S = 3600.0
 log = logging.getLogger(__name__)
 # What a commute message offers instead: an itinerary as JSON, or None.
 Alternative = Callable[[Subscription, ServiceAlert], Awaitable[dict[str, Any] | None]]
@@ -59,6 +67,7 @@ class Dispatcher:
     now: Callable[[], float]
     consumer: str
     alternative: Alternative | None = None
+    _retry: list[Delivery] = field(default_factory=list)  # a failed round's rest, next first
 
     async def handle(self, alert: ServiceAlert, only: Sequence[Subscription] | None = None) -> int:
         """Log the alert for the subscriptions it concerns (or those of `only`); new events."""
@@ -69,31 +78,30 @@ class Dispatcher:
         concerned = [s for s in candidates if s.watch.concerns(alert)]
         seen = await self.events.seen_many([(s.id, alert.id) for s in concerned])
         fresh = [s for s, done in zip(concerned, seen, strict=True) if not done]
+        encoder = _MessageEncoder(alert, now)
         appends, jobs = [], []
         for subscription in fresh:
-            body = await self._body(subscription, alert, now)
+            body = await self._body(encoder, subscription)
             if subscription.spec.webhook_url is not None:
                 jobs.append(_webhook_job(subscription, alert, body))
             appends.append(Append(subscription.id, alert.id, body))
         # the webhook jobs are queued before the events are logged (and so marked as sent)
-        await asyncio.gather(*(self.bus.publish(WEBHOOKS_TOPIC, job) for job in jobs))
+        await self.bus.publish_many(WEBHOOKS_TOPIC, jobs, unique_s=UNIQUE_S)
         logged = await self.events.append_many(appends)
         return sum(1 for event_id in logged if event_id is not None)
 
-    async def _body(self, subscription: Subscription, alert: ServiceAlert, now: float) -> bytes:
-        message: dict[str, Any] = {
-            "type": "alert",
-            "subscription": subscription.id,
-            "alert": alert_view(alert, subscription.spec.lang),
-            "sent_at": dt.datetime.fromtimestamp(now, dt.UTC).isoformat(timespec="seconds"),
-        }
-        if subscription.spec.commute is not None:
-            legs = affected_legs(subscription.commute_legs, alert)
-            message["affected_legs"] = [leg.model_dump() for leg in legs]
-            message["alternative"] = None
-            if self.alternative is not None:
-                message["alternative"] = await self.alternative(subscription, alert)
-        return json.dumps(message, ensure_ascii=False).encode()
+    async def _body(self, encoder: _MessageEncoder, subscription: Subscription) -> bytes:
+        if subscription.spec.commute is None:
+            return encoder.encode(subscription)
+        legs = affected_legs(subscription.commute_legs, encoder.alert)
+        found = None
+        if self.alternative is not None:
+            found = await self.alternative(subscription, encoder.alert)
+        return encoder.encode(
+            subscription,
+            affected_legs=[leg.model_dump() for leg in legs],
+            alternative=found,
+        )
 
     async def run(self, *, block_s: float = 1.0) -> None:
         """Dispatch until cancelled or the bus closes; failures are retried with backoff."""
@@ -113,21 +121,59 @@ class Dispatcher:
                 await asyncio.sleep(backoff.next_delay())
 
     async def _round(self, block_s: float) -> None:
-        reclaimed = await self.bus.reclaim(
-            ALERTS_TOPIC, DISPATCH_GROUP, self.consumer, min_idle_s=RECLAIM_IDLE_S
-        )
-        fresh = await self.bus.consume(ALERTS_TOPIC, DISPATCH_GROUP, self.consumer, block_s=block_s)
-        await self._deliver([*reclaimed, *fresh])
-
-    async def _deliver(self, deliveries: Sequence[Delivery]) -> None:
-        for delivery in deliveries:
+        deliveries, self._retry = self._retry, []
+        if not deliveries:
+            deliveries = await self.bus.reclaim(
+                ALERTS_TOPIC, DISPATCH_GROUP, self.consumer, min_idle_s=RECLAIM_IDLE_S
+            )
+            deliveries += await self.bus.consume(
+                ALERTS_TOPIC, DISPATCH_GROUP, self.consumer, block_s=block_s
+            )
+        for n, delivery in enumerate(deliveries):
             try:
-                alert = alert_from_dict(json.loads(delivery.message.body))
-            except (ValueError, KeyError, TypeError):
-                log.error("undecodable alert message %s dropped", delivery.message.id)
-            else:
-                await self.handle(alert)
-            await self.bus.ack(ALERTS_TOPIC, DISPATCH_GROUP, [delivery.entry_id])
+                await self._deliver(delivery)
+            except BaseException:
+                # tried again after the backoff, not only once reclaimable a minute later
+                self._retry = deliveries[n:]
+                raise
+
+    async def _deliver(self, delivery: Delivery) -> None:
+        try:
+            alert = alert_from_dict(json.loads(delivery.message.body))
+        except (ValueError, KeyError, TypeError):
+            log.error("undecodable alert message %s dropped", delivery.message.id)
+        else:
+            await self.handle(alert)
+        await self.bus.ack(ALERTS_TOPIC, DISPATCH_GROUP, [delivery.entry_id])
+
+
+class _MessageEncoder:
+    """The messages of one alert: the JSON of its view per language, encoded once."""
+
+    def __init__(self, alert: ServiceAlert, now: float) -> None:
+        self.alert = alert
+        sent_at = dt.datetime.fromtimestamp(now, dt.UTC).isoformat(timespec="seconds")
+        self._sent_at = _json(sent_at)
+        self._views: dict[str | None, bytes] = {}
+
+    def encode(self, subscription: Subscription, **extra: Any) -> bytes:
+        """What `json.dumps` makes of the message (type, subscription, alert, sent_at, extra)."""
+        lang = subscription.spec.lang
+        view = self._views.get(lang)
+        if view is None:
+            view = self._views[lang] = _json(alert_view(self.alert, lang))
+        members = [
+            (b'"type"', b'"alert"'),
+            (b'"subscription"', _json(subscription.id)),
+            (b'"alert"', view),
+            (b'"sent_at"', self._sent_at),
+            *((_json(name), _json(value)) for name, value in extra.items()),
+        ]
+        return b"{" + b", ".join(name + b": " + value for name, value in members) + b"}"
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False).encode()
 
 
 def _webhook_job(subscription: Subscription, alert: ServiceAlert, body: bytes) -> Message:

@@ -22,7 +22,7 @@ import aiohttp
 
 from alerts.bus import Bus
 from alerts.delivery import WebhookSender
-from alerts.dispatch import ALERTS_TOPIC, Dispatcher, alert_message
+from alerts.dispatch import ALERTS_TOPIC, UNIQUE_S, Dispatcher, alert_message
 from alerts.event_log import EventLog, MemoryEventLog
 from alerts.fetch import FetchLimits
 from alerts.manual_store import ManualStore, MemoryManualStore, RedisManualStore
@@ -30,7 +30,7 @@ from alerts.memory_bus import MemoryBus
 from alerts.models import ServiceAlert
 from alerts.poller import SourcePoller
 from alerts.redis_bus import RedisBus
-from alerts.redis_client import connect
+from alerts.redis_client import cancel_and_wait, connect
 from alerts.redis_event_log import RedisEventLog
 from alerts.snapshot import EMPTY_SNAPSHOT, RealtimeSnapshot, SnapshotBuilder
 from alerts.source_state import SourceState
@@ -119,7 +119,8 @@ class RealtimeService:
             # serve the first snapshot at once (a capture is read in no time; a URL within
             # its deadline)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(ready.wait(), self.settings.realtime_deadline_s + 1)
+                async with asyncio.timeout(self.settings.realtime_deadline_s + 1):
+                    await ready.wait()
             await self.refresh()
         else:
             self._spawn(self.election.run(), "election")
@@ -150,11 +151,7 @@ class RealtimeService:
 
     async def stop(self) -> None:
         """Stop the loops and close the stores."""
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_and_wait(self._tasks)
         if self.election is not None:
             await self.election.resign()
         for closer in self._closers:
@@ -207,8 +204,11 @@ class RealtimeService:
 
     async def _refresh_loop(self) -> None:
         while True:
+            # asyncio.timeout, not wait_for: Python 3.11's wait_for swallows a cancellation
+            # that comes as the event is set, and `stop` would wait for this loop forever
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._dirty.wait(), TICK_S)
+                async with asyncio.timeout(TICK_S):
+                    await self._dirty.wait()
             self._dirty.clear()
             try:
                 await self.refresh()
@@ -250,23 +250,30 @@ class RealtimeService:
 
     async def _publish_alerts(self) -> None:
         """Put alerts this process has not published yet on the bus (ids are stable)."""
-        for alert in self.snapshot.alerts:
-            if alert.id in self._published:
-                continue
-            try:
-                await self.bus.publish(ALERTS_TOPIC, alert_message(alert))
-            except Exception as error:
-                log.warning("alert %s not published yet (%s)", alert.id, error)
-                return
-            self._published.add(alert.id)
+        fresh = [alert for alert in self.snapshot.alerts if alert.id not in self._published]
+        if not fresh:
+            return
+        try:
+            await self._publish(fresh)
+        except Exception as error:
+            log.warning("%d alerts not published yet (%s)", len(fresh), error)
 
     async def publish_alert(self, alert: ServiceAlert) -> None:
         """Publish one alert now (a manual one just posted)."""
-        await self.bus.publish(ALERTS_TOPIC, alert_message(alert))
-        self._published.add(alert.id)
+        await self._publish([alert])
+
+    async def _publish(self, alerts: list[ServiceAlert]) -> None:
+        """Publish, each once in the bus's window: another process may have published it."""
+        messages = [alert_message(alert) for alert in alerts]
+        await self.bus.publish_many(ALERTS_TOPIC, messages, unique_s=UNIQUE_S)
+        self._published.update(alert.id for alert in alerts)
 
     def forget_published(self) -> None:
-        """Publish the whole active set again (after winning an election: subscribers dedupe)."""
+        """Publish the whole active set again after winning an election.
+
+        Those the previous process did publish are dropped by the bus's window, and
+        subscribers dedupe what passes it.
+        """
         self._published.clear()
         self._dirty.set()
 

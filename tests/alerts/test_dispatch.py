@@ -6,7 +6,7 @@ import asyncio
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import aiohttp
@@ -14,11 +14,19 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
-from alerts.bus import Message
+from alerts.alert_codec import alert_view
+from alerts.bus import Delivery, Message
 from alerts.delivery import DEAD_TOPIC, WebhookSender
-from alerts.dispatch import ALERTS_TOPIC, Dispatcher, alert_message
-from alerts.event_log import MemoryEventLog
+from alerts.dispatch import (
+    ALERTS_TOPIC,
+    WEBHOOKS_TOPIC,
+    Dispatcher,
+    _MessageEncoder,
+    alert_message,
+)
+from alerts.event_log import Append, MemoryEventLog
 from alerts.memory_bus import MemoryBus
 from alerts.models import ActivePeriod, InformedEntity, ServiceAlert, TranslatedText
 from alerts.subscription_store import (
@@ -207,3 +215,113 @@ async def test_subscription_store_contract(store: SubscriptionStore) -> None:
     assert await store.purge_expired(NOW) == ["old"]
     assert await store.delete("live") and not await store.delete("live")
     assert await store.list_active(NOW) == []
+
+
+async def test_messages_are_what_json_dumps_makes_of_them() -> None:
+    """The alert's view is encoded once per language and shared: the bytes are the same."""
+    store, events = MemorySubscriptionStore(), MemoryEventLog()
+    french = subscription("fr", routes={"t:R1"})
+    english = french.model_copy(
+        update={"id": "en", "spec": french.spec.model_copy(update={"lang": "en"})}
+    )
+    await store.put(french)
+    await store.put(english)
+    sent = alert("a1", route_id="t:R1")
+    await Dispatcher(MemoryBus(), store, events, lambda: NOW, "c").handle(sent)
+    for sub in (french, english):
+        (event,) = await events.read_after(sub.id, None)
+        expected = {
+            "type": "alert",
+            "subscription": sub.id,
+            "alert": alert_view(sent, sub.spec.lang),
+            "sent_at": "2023-11-14T22:13:20+00:00",
+        }
+        assert event.body == json.dumps(expected, ensure_ascii=False).encode()
+    commute = _MessageEncoder(sent, NOW).encode(french, affected_legs=[{"n": 1}], alternative=None)
+    assert json.loads(commute) == expected | {
+        "subscription": "fr",
+        "alert": alert_view(sent, "fr"),
+        "affected_legs": [{"n": 1}],
+        "alternative": None,
+    }
+
+
+class UnseenLog(MemoryEventLog):
+    """An event log whose dedupe check says "not seen" (as to two dispatchers at once)."""
+
+    async def seen_many(self, pairs: Sequence[tuple[str, str]]) -> list[bool]:
+        return [False for _ in pairs]
+
+
+async def test_an_alert_dispatched_twice_at_once_queues_each_webhook_once() -> None:
+    store, events, bus = MemorySubscriptionStore(), UnseenLog(), MemoryBus()
+    for n in range(3):
+        await store.put(subscription(f"h{n}", webhook="https://example.org/h", routes={"t:R1"}))
+    first = Dispatcher(bus, store, events, lambda: NOW, "one")
+    second = Dispatcher(bus, store, events, lambda: NOW, "two")
+    await first.handle(alert("a1", route_id="t:R1"))
+    assert await second.handle(alert("a1", route_id="t:R1")) == 0
+    jobs = await bus.consume(WEBHOOKS_TOPIC, "send", "s", block_s=0)
+    assert sorted(d.message.id for d in jobs) == [f"msg_h{n}_a1" for n in range(3)]
+
+
+class FailingOnceLog(MemoryEventLog):
+    """An event log whose first append fails as a Redis connection lost midway would."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failures = 1
+
+    async def append_many(self, appends: Sequence[Append]) -> list[str | None]:
+        if self.failures:
+            self.failures -= 1
+            raise RedisConnectionError("connection closed by server")
+        return await super().append_many(appends)
+
+
+async def test_a_failed_dispatch_is_tried_again_at_once_not_when_reclaimable() -> None:
+    store, events, bus = MemorySubscriptionStore(), FailingOnceLog(), MemoryBus()
+    await store.put(subscription("line", routes={"t:R1"}))
+    await bus.publish(ALERTS_TOPIC, alert_message(alert("a1", route_id="t:R1")))
+    task = asyncio.create_task(Dispatcher(bus, store, events, lambda: NOW, "c").run(block_s=0.05))
+    try:
+        async with asyncio.timeout(5):  # a reclaim would wait RECLAIM_IDLE_S (a minute)
+            while not await events.read_after("line", None):
+                await asyncio.sleep(0.02)
+    finally:
+        task.cancel()
+    assert events.failures == 0
+    assert await bus.reclaim(ALERTS_TOPIC, "dispatch", "x", min_idle_s=0) == []
+
+
+class ReplayingBus(MemoryBus):
+    """Hands the webhook jobs out twice, as Redis does to a consumer that re-reads its
+    pending entries after a lost connection while it still sends them."""
+
+    async def consume(
+        self, topic: str, group: str, consumer: str, *, count: int = 100, block_s: float = 1.0
+    ) -> list[Delivery]:
+        got = await super().consume(topic, group, consumer, count=count, block_s=block_s)
+        return got + got
+
+
+async def test_a_job_in_hand_is_not_sent_twice_at_once(aiohttp_server: Server) -> None:
+    received: list[str] = []
+
+    async def slow_hook(request: web.Request) -> web.Response:
+        received.append(request.headers["webhook-id"])
+        await asyncio.sleep(0.2)
+        return web.Response(status=204)
+
+    app = web.Application()
+    app.router.add_post("/hook", slow_hook)
+    server = await aiohttp_server(app)
+    store, events, bus = MemorySubscriptionStore(), MemoryEventLog(), ReplayingBus()
+    await store.put(subscription("hooked", webhook=str(server.make_url("/hook")), routes={"t:R1"}))
+    await Dispatcher(bus, store, events, lambda: NOW, "c").handle(alert("a1", route_id="t:R1"))
+    async with aiohttp.ClientSession() as session:
+        sender = WebhookSender(bus, session, time.time, "s", allow_private=True)
+        task = asyncio.create_task(sender.run(block_s=0.05))
+        await asyncio.sleep(0.5)
+        task.cancel()
+    assert received == ["msg_hooked_a1"] and sender.sent == 1
