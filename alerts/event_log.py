@@ -10,6 +10,7 @@ missed. `waiter` gives the event that the next append to a subscription sets: ta
 from __future__ import annotations
 
 import asyncio
+import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -75,6 +76,10 @@ class Notifier:
         """The event the next `notify(subscription)` sets."""
         return self._events.setdefault(subscription, asyncio.Event())
 
+    def waiting(self, subscription: str) -> bool:
+        """Whether someone waits for `subscription`'s next event."""
+        return subscription in self._events
+
     def notify(self, subscription: str) -> None:
         """Wake everyone waiting on `subscription`."""
         found = self._events.pop(subscription, None)
@@ -90,6 +95,7 @@ class Notifier:
 @dataclass(slots=True)
 class _Log:
     events: list[Event] = field(default_factory=list)
+    seqs: list[int] = field(default_factory=list)  # the events' ids as numbers, increasing
     keys: set[str] = field(default_factory=set)
 
 
@@ -120,7 +126,9 @@ class MemoryEventLog:
             self._seq += 1
             log.keys.add(item.key)
             log.events.append(Event(str(self._seq), item.key, item.body))
-            del log.events[: -self.maxlen]
+            log.seqs.append(self._seq)
+            if len(log.events) > self.maxlen:
+                del log.events[: -self.maxlen], log.seqs[: -self.maxlen]
             ids.append(str(self._seq))
             self._notifier.notify(item.subscription)
         return ids
@@ -132,8 +140,8 @@ class MemoryEventLog:
         found = self._logs.get(subscription)
         if found is None:
             return []
-        floor = _seq(after)
-        return [e for e in found.events if int(e.id) > floor][:count]
+        start = bisect.bisect_right(found.seqs, _seq(after))
+        return found.events[start : start + count]
 
     async def last_id(self, subscription: str) -> str | None:
         """The newest event's id."""

@@ -1,66 +1,118 @@
-"""Event logs in Redis: a stream per subscription, a set of its dedupe keys, Pub/Sub wake-ups.
+"""Event logs in Redis: a stream per subscription, a set of its dedupe keys, one fan-out stream.
 
-The stream is the record (ids are stream entry ids, so ``Last-Event-ID`` maps onto an XRANGE
-with an exclusive start); Pub/Sub only wakes readers up, and a reader that missed a wake-up
-still finds the events when it reads again after its timeout. One Lua script adds the key to
-the set and the entry to the stream together, so an event is logged at most once per key, and
-publishes the event with the wake-up, in stream order. Each process keeps the last few events
-of each subscription received so, and a reader whose last event id is among them reads the
-newer ones there instead of asking Redis (a thousand streams woken by one alert would
-otherwise make a thousand XRANGEs); the cache is dropped whenever the channel was lost.
+A subscription's stream is the record (ids are stream entry ids, so ``Last-Event-ID`` maps
+onto an XRANGE with an exclusive start). One Lua script logs a batch of events: for each, the
+key is added to the set and the entry to the stream together (an event is logged at most once
+per key); the events logged are then packed into one entry of the shared fan-out stream
+``<prefix>fanout``, numbered in sequence, each with the id of the event before it in its
+stream. Each process reads that stream with one blocking XREAD and keeps the last few events
+of the subscriptions it streams, so the SSE readers woken by an alert read it from memory (a
+thousand XRANGEs per alert, or a thousand Pub/Sub messages parsed one by one, took p99 past
+half a second); a reader whose last event is not the one before those kept reads its stream.
+A process that finds a gap in the numbering (it fell behind the fan-out stream's trimming) or
+lost its connection drops what it kept and wakes every reader, who then read their streams.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, cast
 
 from redis.asyncio import Redis
 
 from alerts.backoff import Backoff
 from alerts.event_log import DEFAULT_MAXLEN, Append, Event, Notifier
-from alerts.redis_client import RETRYABLE
+from alerts.redis_client import RETRYABLE, cancel_and_wait
 
 log = logging.getLogger(__name__)
-_APPEND = """
-if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then
-  return false
-end
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'key', ARGV[1], 'body', ARGV[2])
-redis.call('PUBLISH', KEYS[3], ARGV[4] .. '\\n' .. id .. '\\n' .. ARGV[1] .. '\\n' .. ARGV[2])
-return id
-"""
-
-
 RECENT = 16
+BATCH = 250  # events per append script: a longer script would hold Redis up
+FANOUT_KEEP_MS = 60_000  # fan-out entries are trimmed after a minute: readers are seconds behind
+FANOUT_BLOCK_MS = 5_000
+_SEEN = """
+local seen = {}
+for i = 1, #KEYS do
+  seen[i] = redis.call('SISMEMBER', KEYS[i], ARGV[i])
+end
+return table.concat(seen)
+"""
+# KEYS: the fan-out stream, its sequence counter, then each event's stream and key set;
+# ARGV: the streams' MAXLEN, the fan-out's age limit (ms), then each event's subscription,
+# key and body. Packs each event with the id before it in its stream (a reader that has that
+# one reads on from the fan-out). Returns the new ids joined by newlines (empty for a key
+# seen before).
+_APPEND = """
+local ids, packed = {}, {}
+for i = 1, (#KEYS - 2) / 2 do
+  local subscription, key, body = ARGV[3 * i], ARGV[3 * i + 1], ARGV[3 * i + 2]
+  local stream, id = KEYS[2 * i + 1], ''
+  if redis.call('SADD', KEYS[2 * i + 2], key) == 1 then
+    local newest = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)[1]
+    local before = newest and newest[1] or ''
+    id = redis.call('XADD', stream, 'MAXLEN', '~', ARGV[1], '*', 'key', key, 'body', body)
+    packed[#packed + 1] = table.concat({subscription, before, id, key, #body, body}, '\\n')
+  end
+  ids[i] = id
+end
+if #packed > 0 then
+  local now = redis.call('TIME')
+  local oldest = string.format('%d', now[1] * 1000 + math.floor(now[2] / 1000) - ARGV[2])
+  local seq = redis.call('INCR', KEYS[2])
+  redis.call('XADD', KEYS[1], 'MINID', '~', oldest, '*', 'seq', seq, 'events', table.concat(packed))
+end
+return table.concat(ids, '\\n')
+"""
 
 
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
+def unpack(packed: bytes) -> Iterator[tuple[str, str, Event]]:
+    """The (subscription, id of the event before, event) of a fan-out entry."""
+    pos = 0
+    while pos < len(packed):
+        ends = [pos - 1]
+        for _ in range(5):  # subscription, before, id, key, size
+            ends.append(packed.index(b"\n", ends[-1] + 1))
+        subscription, before, event_id, key, size = (
+            packed[a + 1 : b] for a, b in zip(ends, ends[1:], strict=False)
+        )
+        pos = ends[-1] + 1 + int(size)
+        event = Event(event_id.decode(), key.decode(), packed[ends[-1] + 1 : pos])
+        yield subscription.decode(), before.decode(), event
+
+
 class _Recent:
-    """The last events of each subscription as published, contiguous since the last (re)connect."""
+    """The last events of some subscriptions, each with the id of the one before it."""
 
     def __init__(self) -> None:
-        self._events: dict[str, deque[Event]] = {}
+        self._events: dict[str, deque[tuple[str, Event]]] = {}
 
-    def add(self, subscription: str, event: Event) -> None:
-        self._events.setdefault(subscription, deque(maxlen=RECENT)).append(event)
+    def keeps(self, subscription: str) -> bool:
+        return subscription in self._events
+
+    def add(self, subscription: str, before: str, event: Event) -> None:
+        """Keep `event`; those kept so far are dropped unless it follows the newest of them."""
+        kept = self._events.setdefault(subscription, deque(maxlen=RECENT))
+        if kept and kept[-1][1].id != before:
+            kept.clear()
+        kept.append((before, event))
 
     def after(self, subscription: str, last: str) -> list[Event] | None:
-        """The events after `last`, or None when `last` is not among those kept."""
-        events = self._events.get(subscription)
-        if not events:
+        """The events after `last`, or None when what follows `last` is not known here."""
+        kept = self._events.get(subscription)
+        if not kept:
             return None
-        ids = [e.id for e in events]
-        if last not in ids:
-            return None
-        return list(events)[ids.index(last) + 1 :]
+        if kept[-1][1].id == last:
+            return []
+        for i in range(len(kept) - 1, -1, -1):  # readers are mostly at the newest
+            if kept[i][0] == last:
+                return [event for _, event in list(kept)[i:]]
+        return None
 
     def forget(self, subscription: str) -> None:
         self._events.pop(subscription, None)
@@ -76,46 +128,53 @@ class RedisEventLog:
         self.redis = redis
         self.prefix = prefix
         self.maxlen = maxlen
-        self.channel = f"{prefix}wake"
+        self.fanout = f"{prefix}fanout"
+        self._fanout_seq = f"{prefix}fanout:seq"
+        self._seen = redis.register_script(_SEEN)
         self._append = redis.register_script(_APPEND)
         self._notifier = Notifier()
         self._recent = _Recent()
-        self._listener: asyncio.Task[None] | None = None
+        self._follower: asyncio.Task[None] | None = None
 
     def _keys(self, subscription: str) -> list[str]:
         return [f"{self.prefix}events:{subscription}", f"{self.prefix}seen:{subscription}"]
 
     async def seen_many(self, pairs: Sequence[tuple[str, str]]) -> list[bool]:
-        """SISMEMBER on each subscription's key set, pipelined."""
+        """SISMEMBER on each subscription's key set, in one script call per batch."""
         if not pairs:
             return []
+        batches = [pairs[i : i + BATCH] for i in range(0, len(pairs), BATCH)]
         async with self.redis.pipeline(transaction=False) as pipe:
-            for subscription, key in pairs:
-                pipe.sismember(self._keys(subscription)[1], key)
-            return [bool(reply) for reply in await pipe.execute()]
+            for batch in batches:
+                keys = [self._keys(subscription)[1] for subscription, _ in batch]
+                await self._seen(keys=keys, args=[key for _, key in batch], client=pipe)
+            replies = await pipe.execute()
+        return [flag == ord("1") for reply in replies for flag in reply]
 
     async def append_many(self, appends: Sequence[Append]) -> list[str | None]:
-        """The append script for each event, pipelined in one round trip."""
-        if not appends:
+        """The append script for each batch of events, pipelined in one round trip."""
+        for item in appends:
+            if "\n" in item.subscription or "\n" in item.key:
+                raise ValueError(f"a newline in {item.subscription!r} or {item.key!r}")
+        batches = [appends[i : i + BATCH] for i in range(0, len(appends), BATCH)]
+        if not batches:
             return []
         async with self.redis.pipeline(transaction=False) as pipe:
-            for item in appends:
-                keys = [*self._keys(item.subscription), self.channel]
-                args: list[bytes | str | int] = [
-                    item.key,
-                    item.body,
-                    self.maxlen,
-                    item.subscription,
-                ]
+            for batch in batches:
+                keys = [self.fanout, self._fanout_seq]
+                args: list[bytes | str | int] = [self.maxlen, FANOUT_KEEP_MS]
+                for item in batch:
+                    keys += self._keys(item.subscription)
+                    args += [item.subscription, item.key, item.body]
                 await self._append(keys=keys, args=args, client=pipe)
             replies = await pipe.execute()
-        return [None if reply is None else _text(reply) for reply in replies]
+        return [_text(i) or None for reply in replies for i in reply.split(b"\n")]
 
     async def read_after(
         self, subscription: str, after: str | None, *, count: int = 100
     ) -> list[Event]:
         """Events after `after`: from the recent ones when it is there, else XRANGE."""
-        if after is not None and self._listener is not None and not self._listener.done():
+        if after is not None and self._follower is not None and not self._follower.done():
             cached = self._recent.after(subscription, after)
             if cached is not None:
                 return cached[:count]
@@ -135,9 +194,9 @@ class RedisEventLog:
         return _text(rows[0][0]) if rows else None
 
     def waiter(self, subscription: str) -> asyncio.Event:
-        """Set when a wake-up for `subscription` arrives (the listener starts on first use)."""
-        if self._listener is None or self._listener.done():
-            self._listener = asyncio.get_running_loop().create_task(self._listen())
+        """Set when an event for `subscription` arrives (the fan-out reader starts on first use)."""
+        if self._follower is None or self._follower.done():
+            self._follower = asyncio.get_running_loop().create_task(self._follow())
         return self._notifier.waiter(subscription)
 
     async def delete(self, subscription: str) -> None:
@@ -146,37 +205,48 @@ class RedisEventLog:
         self._recent.forget(subscription)
         self._notifier.notify(subscription)
 
-    async def _listen(self) -> None:
-        """Relay wake-ups to local waiters, reconnecting forever (waking everyone after a gap)."""
+    async def _follow(self) -> None:
+        """Read the fan-out stream forever, reconnecting (and waking everyone) after a loss."""
         backoff = Backoff(base_s=0.05, cap_s=2.0)
         while True:
-            pubsub = self.redis.pubsub()
             try:
-                await pubsub.subscribe(self.channel)
+                newest = await cast(Any, self.redis.xrevrange(self.fanout, count=1))
                 backoff.reset()
-                self._notifier.notify_all()  # events may have come while we were away
-                async for message in pubsub.listen():
-                    if message.get("type") == "message":
-                        self._relay(message["data"])
+                self._reset()  # events may have come while we were away
+                await self._read_from(_text(newest[0][0]) if newest else "0-0")
             except RETRYABLE as error:
-                self._recent.clear()  # what was missed meanwhile is not in it
-                log.warning("redis event log: wake-up channel lost (%s)", error)
+                log.warning("redis event log: fan-out stream lost (%s)", error)
                 await asyncio.sleep(backoff.next_delay())
-            finally:
-                with contextlib.suppress(*RETRYABLE):
-                    await cast(Any, pubsub).aclose()
 
-    def _relay(self, data: bytes) -> None:
-        subscription, _, rest = data.partition(b"\n")
-        event_id, _, rest = rest.partition(b"\n")
-        key, _, body = rest.partition(b"\n")
-        name = _text(subscription)
-        self._recent.add(name, Event(_text(event_id), _text(key), body))
-        self._notifier.notify(name)
+    async def _read_from(self, last: str) -> None:
+        seq: int | None = None
+        while True:
+            reply = await cast(
+                Any, self.redis.xread({self.fanout: last}, count=100, block=FANOUT_BLOCK_MS)
+            )
+            for _, entries in reply or []:
+                for entry_id, fields in entries:
+                    last = _text(entry_id)
+                    number = int(fields[b"seq"])
+                    if seq is not None and number != seq + 1:
+                        log.warning("redis event log: fan-out entries missed; reading again")
+                        self._reset()
+                    seq = number
+                    self._relay(fields[b"events"])
+
+    def _reset(self) -> None:
+        """Forget the kept events and wake every reader to read its stream again."""
+        self._recent.clear()
+        self._notifier.notify_all()
+
+    def _relay(self, packed: bytes) -> None:
+        for subscription, before, event in unpack(packed):
+            # kept from the first event someone here waits for
+            if self._recent.keeps(subscription) or self._notifier.waiting(subscription):
+                self._recent.add(subscription, before, event)
+                self._notifier.notify(subscription)
 
     async def close(self) -> None:
-        """Stop the wake-up listener."""
-        if self._listener is not None:
-            self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
+        """Stop the fan-out reader."""
+        if self._follower is not None:
+            await cancel_and_wait([self._follower])
