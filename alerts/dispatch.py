@@ -3,12 +3,15 @@
 The dispatcher reads the ``alerts`` topic in the consumer group ``dispatch`` (every hub
 process is a consumer; each alert goes to one of them), and for each subscription the alert
 concerns and that has not had it yet: builds the message (with, for a commute, the affected
-legs and an alternative itinerary), queues the webhook delivery, then logs the event (which
-SSE streams read). A message is acknowledged once all of that is done; a dispatcher that dies
-midway leaves it pending for another to reclaim, and the event log's dedupe keys make the
-second pass log nothing twice. Alerts are published, and webhook jobs queued, with a
-deduplication window on their deterministic ids (`UNIQUE_S`): an alert published by two
-processes is dispatched once, and one dispatched twice all the same queues each webhook once.
+legs and an alternative itinerary), logs the event (which SSE streams read), then queues the
+webhook delivery, so that the SSE readers are woken before the webhooks are sent. A message
+is acknowledged once all of that is done; a dispatcher that dies midway leaves it pending for
+another to reclaim (or fails a round, and tries it again), and the event log's dedupe keys
+make the second pass log nothing twice. Alerts are published, and webhook jobs queued, with
+a deduplication window on their deterministic ids (`UNIQUE_S`): a second pass queues the
+webhooks of every subscription concerned again, logged or not (the first may have died before
+queueing them), and the window drops those it did queue; an alert published by two processes
+is dispatched once, and one dispatched twice at once still queues each webhook once.
 
 Messages differ only by their subscription (and a commute's legs and alternative): the
 alert's view is encoded once per language and its bytes shared by every message.
@@ -69,25 +72,36 @@ class Dispatcher:
     alternative: Alternative | None = None
     _retry: list[Delivery] = field(default_factory=list)  # a failed round's rest, next first
 
-    async def handle(self, alert: ServiceAlert, only: Sequence[Subscription] | None = None) -> int:
-        """Log the alert for the subscriptions it concerns (or those of `only`); new events."""
+    async def handle(
+        self,
+        alert: ServiceAlert,
+        only: Sequence[Subscription] | None = None,
+        *,
+        again: bool = False,
+    ) -> int:
+        """Log the alert for the subscriptions it concerns (or those of `only`); new events.
+
+        `again` (a second pass) queues the webhooks of the subscriptions that had it too.
+        """
         now = self.now()
         if over(alert, now):
             return 0
         candidates = await self.store.list_active(now) if only is None else only
         concerned = [s for s in candidates if s.watch.concerns(alert)]
         seen = await self.events.seen_many([(s.id, alert.id) for s in concerned])
-        fresh = [s for s, done in zip(concerned, seen, strict=True) if not done]
         encoder = _MessageEncoder(alert, now)
         appends, jobs = [], []
-        for subscription in fresh:
+        for subscription, done in zip(concerned, seen, strict=True):
+            hooked = subscription.spec.webhook_url is not None
+            if done and not (again and hooked):
+                continue
             body = await self._body(encoder, subscription)
-            if subscription.spec.webhook_url is not None:
+            if hooked:
                 jobs.append(_webhook_job(subscription, alert, body))
-            appends.append(Append(subscription.id, alert.id, body))
-        # the webhook jobs are queued before the events are logged (and so marked as sent)
-        await self.bus.publish_many(WEBHOOKS_TOPIC, jobs, unique_s=UNIQUE_S)
+            if not done:
+                appends.append(Append(subscription.id, alert.id, body))
         logged = await self.events.append_many(appends)
+        await self.bus.publish_many(WEBHOOKS_TOPIC, jobs, unique_s=UNIQUE_S)
         return sum(1 for event_id in logged if event_id is not None)
 
     async def _body(self, encoder: _MessageEncoder, subscription: Subscription) -> bytes:
@@ -121,7 +135,8 @@ class Dispatcher:
                 await asyncio.sleep(backoff.next_delay())
 
     async def _round(self, block_s: float) -> None:
-        deliveries, self._retry = self._retry, []
+        retried, self._retry = self._retry, []
+        deliveries = retried
         if not deliveries:
             deliveries = await self.bus.reclaim(
                 ALERTS_TOPIC, DISPATCH_GROUP, self.consumer, min_idle_s=RECLAIM_IDLE_S
@@ -131,19 +146,19 @@ class Dispatcher:
             )
         for n, delivery in enumerate(deliveries):
             try:
-                await self._deliver(delivery)
+                await self._deliver(delivery, again=bool(retried) or delivery.deliveries > 1)
             except BaseException:
                 # tried again after the backoff, not only once reclaimable a minute later
                 self._retry = deliveries[n:]
                 raise
 
-    async def _deliver(self, delivery: Delivery) -> None:
+    async def _deliver(self, delivery: Delivery, *, again: bool) -> None:
         try:
             alert = alert_from_dict(json.loads(delivery.message.body))
         except (ValueError, KeyError, TypeError):
             log.error("undecodable alert message %s dropped", delivery.message.id)
         else:
-            await self.handle(alert)
+            await self.handle(alert, again=again)
         await self.bus.ack(ALERTS_TOPIC, DISPATCH_GROUP, [delivery.entry_id])
 
 

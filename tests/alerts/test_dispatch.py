@@ -325,3 +325,41 @@ async def test_a_job_in_hand_is_not_sent_twice_at_once(aiohttp_server: Server) -
         await asyncio.sleep(0.5)
         task.cancel()
     assert received == ["msg_hooked_a1"] and sender.sent == 1
+
+
+class FailingOnceBus(MemoryBus):
+    """A bus whose first batch of webhook jobs is lost with the connection."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failures = 1
+
+    async def publish_many(
+        self, topic: str, messages: Sequence[Message], *, unique_s: float = 0.0
+    ) -> int:
+        if topic == WEBHOOKS_TOPIC and self.failures:
+            self.failures -= 1
+            raise RedisConnectionError("connection closed by server")
+        return await super().publish_many(topic, messages, unique_s=unique_s)
+
+
+async def test_webhooks_lost_after_the_events_were_logged_are_queued_by_the_second_pass() -> None:
+    store, events, bus = MemorySubscriptionStore(), MemoryEventLog(), FailingOnceBus()
+    await store.put(subscription("hooked", webhook="https://example.org/h", routes={"t:R1"}))
+    await store.put(subscription("plain", routes={"t:R1"}))
+    await bus.publish(ALERTS_TOPIC, alert_message(alert("a1", route_id="t:R1")))
+    await bus.publish(ALERTS_TOPIC, alert_message(alert("a2", route_id="t:R1")))
+    task = asyncio.create_task(Dispatcher(bus, store, events, lambda: NOW, "c").run(block_s=0.05))
+    jobs: list[Delivery] = []
+    try:
+        async with asyncio.timeout(5):
+            while len(jobs) < 2:
+                jobs += await bus.consume(WEBHOOKS_TOPIC, "send", "s", block_s=0.05)
+            await asyncio.sleep(0.2)  # nothing more comes
+            jobs += await bus.consume(WEBHOOKS_TOPIC, "send", "s", block_s=0)
+    finally:
+        task.cancel()
+    assert bus.failures == 0
+    assert sorted(d.message.id for d in jobs) == ["msg_hooked_a1", "msg_hooked_a2"]
+    for name in ("hooked", "plain"):
+        assert [e.key for e in await events.read_after(name, None)] == ["a1", "a2"]
