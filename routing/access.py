@@ -217,7 +217,7 @@ def leg_coordinates(
 
 
 def _along_streets(access: StreetAccess, stop: int) -> bool:
-    at = int(np.searchsorted(access.table.stops, stop))
+    at = int(access.table.stops.searchsorted(stop))
     return at < access.how.size and access.table.stops[at] == stop and access.how[at] == STREET
 
 

@@ -75,7 +75,7 @@ class OffsetArrays:
         Raises:
             KeyError: when `stop` is not one of them.
         """
-        at = int(np.searchsorted(self.stops, stop))
+        at = int(self.stops.searchsorted(stop))
         if at >= self.stops.size or self.stops[at] != stop:
             raise KeyError(stop)
         return self._offset(at)

@@ -82,13 +82,13 @@ class StreetTree:
     def path_to(self, node: int) -> I32:
         """Nodes from the source to `node` (both included); empty when `node` was not reached."""
         keys, _, preds = self._by_node()
-        at = int(np.searchsorted(keys, node))
+        at = int(keys.searchsorted(node))
         if at >= keys.size or keys[at] != node:
             return np.empty(0, dtype=np.int32)
         found = [node]
         while (before := int(preds[at])) >= 0:
             found.append(before)
-            at = int(np.searchsorted(keys, before))
+            at = int(keys.searchsorted(before))
         return np.asarray(found[::-1], dtype=np.int32)
 
     def _by_node(self) -> tuple[I32, F64, I32]:
