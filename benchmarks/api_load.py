@@ -124,9 +124,10 @@ def served(args: argparse.Namespace) -> Iterator[Server]:
         "HUB_API_RATE_PER_MIN": "0",
         "HUB_RELOAD_CHECK_S": "0",
         "HUB_LOG_LEVEL": "WARNING",
-        "HUB_PLAN_THREADS": str(args.threads),
         "HUB_PLAN_QUEUE": str(args.queue),
     }
+    if args.threads:  # else the server's default (one per core, shared by the workers)
+        env["HUB_PLAN_THREADS"] = str(args.threads)
     target = ["--network", str(args.network)] if args.network else []
     if args.workers > 1:
         env.setdefault("HUB_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -318,7 +319,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--concurrency", type=lambda s: [int(x) for x in s.split(",")], default=[1, 8, 32, 128]
     )
     parser.add_argument("--network", type=Path, help="serve this folder (default: the region)")
-    parser.add_argument("--threads", type=int, default=os.cpu_count() or 2, help="router threads")
+    parser.add_argument("--threads", type=int, default=0, help="router threads (0: default)")
     parser.add_argument("--queue", type=int, default=4, help="plans in flight before 503")
     parser.add_argument(
         "--workers", type=int, default=1, help="hub serve --workers (>1 uses Redis on loopback)"

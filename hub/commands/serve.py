@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -83,6 +84,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             "state and subscriptions through Redis. Set it, or serve with one worker."
         )
     settings = settings_from(args, settings)
+    if args.workers > 1 and "plan_threads" not in settings.model_fields_set:
+        # One router thread per core in all: more only contend for the cores and the GIL.
+        threads = max(1, (os.cpu_count() or 1) // args.workers)
+        settings = settings.model_copy(update={"plan_threads": threads})
     directory = prepare(settings)
     print(f"serving {directory} on http://{settings.host}:{settings.port}", file=sys.stderr)
     if args.workers > 1:
