@@ -84,7 +84,7 @@ class MemoryBus:
     async def publish_many(
         self, topic: str, messages: Sequence[Message], *, unique_s: float = 0.0
     ) -> int:
-        """Append the messages not appended within `unique_s` seconds; how many were."""
+        """Append the messages whose ids are in no open window; how many were."""
         log = self._topic(topic)
         now = self._clock()
         _forget_windows(log, now)

@@ -73,17 +73,18 @@ def _text(value: bytes | str) -> str:
 
 def unpack(packed: bytes) -> Iterator[tuple[str, str, Event]]:
     """The (subscription, id of the event before, event) of a fan-out entry."""
-    pos = 0
+    find, pos = packed.index, 0
     while pos < len(packed):
-        ends = [pos - 1]
-        for _ in range(5):  # subscription, before, id, key, size
-            ends.append(packed.index(b"\n", ends[-1] + 1))
-        subscription, before, event_id, key, size = (
-            packed[a + 1 : b] for a, b in zip(ends, ends[1:], strict=False)
-        )
-        pos = ends[-1] + 1 + int(size)
-        event = Event(event_id.decode(), key.decode(), packed[ends[-1] + 1 : pos])
-        yield subscription.decode(), before.decode(), event
+        # subscription, before, id, key and the body's size, each ended by a newline
+        a = find(b"\n", pos)
+        b = find(b"\n", a + 1)
+        c = find(b"\n", b + 1)
+        d = find(b"\n", c + 1)
+        e = find(b"\n", d + 1)
+        end = e + 1 + int(packed[d + 1 : e])
+        event = Event(packed[b + 1 : c].decode(), packed[c + 1 : d].decode(), packed[e + 1 : end])
+        yield packed[pos:a].decode(), packed[a + 1 : b].decode(), event
+        pos = end
 
 
 class _Recent:
