@@ -218,6 +218,9 @@ class RedisEventLog:
             except RETRYABLE as error:
                 log.warning("redis event log: fan-out stream lost (%s)", error)
                 await asyncio.sleep(backoff.next_delay())
+            except Exception:  # an entry `append_many` did not write, say: start again
+                log.exception("redis event log: fan-out reading failed")
+                await asyncio.sleep(backoff.next_delay())
 
     async def _read_from(self, last: str) -> None:
         seq: int | None = None
