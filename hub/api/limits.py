@@ -176,8 +176,12 @@ async def rate_limit_middleware(request: web.Request, handler: Handler) -> web.S
 
 @web.middleware
 async def deadline_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Answer 503 when a request takes longer than the application's deadline."""
-    deadline_s = request.app.get(DEADLINE_S)
+    """Answer 503 when a request takes longer than its application's deadline.
+
+    The application is the one serving the route (a sub-application such as the event
+    streams' sets none): while middlewares run, ``request.app`` is still the main one.
+    """
+    deadline_s = (request.match_info.apps or (request.app,))[-1].get(DEADLINE_S)
     if deadline_s is None:
         return await handler(request)
     try:

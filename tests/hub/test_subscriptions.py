@@ -133,12 +133,6 @@ async def test_sse_replays_exactly_what_was_missed(bay: TestClient[Any, Any]) ->
     again.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hub.api.limits.deadline_middleware reads request.app, which is the main "
-    "application while its middlewares run, so the request deadline cuts the event streams "
-    "of the subscription sub-application too (and writes a 503 into them)",
-)
 async def test_an_event_stream_outlives_the_request_deadline(
     aiohttp_client: Client, bay_area_dir: Path, tmp_path: Path
 ) -> None:
