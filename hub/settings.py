@@ -76,6 +76,13 @@ class Settings(BaseSettings):
         description="Requests a minute per API key (X-API-Key) or client IP; 0: no limit.",
     )
     api_rate_burst: int = Field(default=120, ge=1, description="Requests allowed in one burst.")
+    api_keys: str = Field(
+        default="",
+        description=(
+            "Comma-separated API keys given their own rate-limit bucket (X-API-Key); any other "
+            "key spends from its client's IP bucket, so inventing keys does not lift the limit."
+        ),
+    )
     plan_threads: int = Field(
         default=2, ge=1, le=64, description="Threads running the router (numba kernels, nogil)."
     )

@@ -1,10 +1,11 @@
 """Rate limits per API key or client IP (429), and a deadline on every request (503).
 
 A token bucket per client: `api_rate_per_min` tokens a minute, `api_rate_burst` at most.
-The client is its ``X-API-Key`` header when it sends one, else its IP address. Buckets live
-in memory, or in Redis when ``HUB_REDIS_URL`` is set (one Lua script, atomic, on Redis's
-own clock), so that several workers share them; if Redis cannot be reached the request is
-let through (a limiter must not take the API down) and the failure is logged.
+The client is its ``X-API-Key`` header when it sends one of the configured keys
+(``HUB_API_KEYS``), else its IP address: an unknown key would otherwise buy a fresh bucket.
+Buckets live in memory, or in Redis when ``HUB_REDIS_URL`` is set (one Lua script, atomic,
+on Redis's own clock), so that several workers share them; if Redis cannot be reached the
+request is let through (a limiter must not take the API down) and the failure is logged.
 """
 
 from __future__ import annotations
@@ -146,12 +147,13 @@ class RedisRateLimiter:
 
 LIMITER = web.AppKey("hub_rate_limiter", RateLimiter)
 DEADLINE_S = web.AppKey("hub_deadline_s", float)
+API_KEYS = web.AppKey("hub_api_keys", frozenset)
 
 
 def client_of(request: web.Request) -> str:
-    """The bucket a request spends from: its API key when it gives one, else its IP."""
+    """The bucket a request spends from: its API key when it is a configured one, else its IP."""
     key = request.headers.get(API_KEY_HEADER, "").strip()
-    if key:
+    if key and key in request.app.get(API_KEYS, frozenset()):
         return "key:" + key[:MAX_KEY_LENGTH]
     return "ip:" + (request.remote or "unknown")
 

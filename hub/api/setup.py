@@ -17,6 +17,7 @@ from aiohttp import web
 from hub.api.cors import preflight
 from hub.api.docs import docs_handler
 from hub.api.limits import (
+    API_KEYS,
     DEADLINE_S,
     LIMITER,
     MemoryRateLimiter,
@@ -67,6 +68,7 @@ def setup_api(app: web.Application, settings: Settings) -> None:
     limiter = rate_limiter(settings)
     if limiter is not None:
         app[LIMITER] = limiter
+        app[API_KEYS] = frozenset(k.strip() for k in settings.api_keys.split(",") if k.strip())
     for path, handler in ROUTES:
         app.router.add_get(path, handler)
     app.router.add_route("OPTIONS", "/api/v1/{tail:.*}", preflight)

@@ -75,7 +75,9 @@ async def test_openapi_describes_every_route_from_the_models(
 async def test_rate_limit_per_client_with_429_and_retry_after(
     aiohttp_client: Client, porto_alegre_dir: Path, tmp_path: Path
 ) -> None:
-    settings = api_settings(porto_alegre_dir, tmp_path, api_rate_per_min=6, api_rate_burst=3)
+    settings = api_settings(
+        porto_alegre_dir, tmp_path, api_rate_per_min=6, api_rate_burst=3, api_keys="employer-a"
+    )
     client = await client_for(aiohttp_client, settings)
     statuses = [(await client.get("/api/v1/routes?feed=trensurb")).status for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
@@ -84,6 +86,9 @@ async def test_rate_limit_per_client_with_429_and_retry_after(
     assert 1 <= int(refused.headers["Retry-After"]) <= 10
     keyed = await client.get("/api/v1/routes", headers={"X-API-Key": "employer-a"})
     assert keyed.status == 200 and keyed.headers["X-RateLimit-Remaining"] == "2"
+    # An invented key spends from the IP's bucket: it does not lift the limit.
+    invented = await client.get("/api/v1/routes", headers={"X-API-Key": "anything-else"})
+    assert invented.status == 429
     assert (await client.get("/health")).status == 200  # only the API is limited
 
 
