@@ -69,9 +69,9 @@ class StreetAccess:
     ``tree`` is the street search (None when the end did not snap onto the streets); with
     ``reverse`` it ran from the destination against the edges. ``table`` holds the offsets
     handed to the transit search and ``how`` how each of its stops was reached (`CROW`,
-    `STREET`, `NAMED`): straight stops are drawn as a straight line (crow-fly ones flagged
-    so, the others are network footpaths). ``reached`` counts the stops reached before useless
-    offsets were pruned.
+    `STREET`, `NAMED`): all but street ones are drawn as a straight line (crow-fly ones
+    flagged so, the others are network footpaths). ``reached`` counts the stops reached
+    before useless offsets were pruned.
     """
 
     end: Endpoint
@@ -88,11 +88,6 @@ class StreetAccess:
     def offsets(self) -> tuple[Offset, ...]:
         """The offsets, one `Offset` per stop."""
         return self.table.as_tuple()
-
-    @property
-    def straight(self) -> frozenset[int]:
-        """Stops reached in a straight line (crow-fly or footpath), not along the streets."""
-        return frozenset(self.table.stops[self.how != STREET].tolist())
 
     @property
     def crow_fly(self) -> frozenset[int]:
@@ -278,7 +273,7 @@ def _search(
     limits: tuple[AccessMode, float, float],
     reverse: bool,
 ) -> tuple[StreetTree, tuple[I32, F64]] | None:
-    """The bounded street search from the end, and the costs of the street-linked stops' nodes.
+    """The bounded street search from the end, and the street-linked stops it reached.
 
     A named stop's search starts at the stop's node.
     """

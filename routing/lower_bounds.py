@@ -24,6 +24,8 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
+from routing.street_search import reached_from
+
 I32 = npt.NDArray[np.int32]
 F64 = npt.NDArray[np.float64]
 INF = 2_147_483_647
@@ -194,66 +196,18 @@ def _backward(
     return ptr, tail, weight
 
 
-@jit
 def _matrix(ptr: I32, tail: I32, weight: I32, zone: I32, k: int) -> I32:
     """``matrix[a, b]``: the quickest way from a stop of zone ``a`` to one of zone ``b``.
 
     One backward search per zone ``b``, from all its stops at once.
     """
-    n = ptr.size - 1
     matrix = np.full((k, k), INF, np.int32)
-    dist = np.empty(n, np.int64)
-    heap = np.empty(tail.size + n + 1, np.int64)
+    seconds = weight.astype(np.float32)  # whole seconds: exact
+    order = np.argsort(zone, kind="stable").astype(np.int32)
+    starts = np.searchsorted(zone[order], np.arange(k + 1))
     for b in range(k):
-        dist[:] = INF
-        size = 0
-        for s in range(n):
-            if zone[s] == b:
-                dist[s] = 0
-                size = _push(heap, size, np.int64(s))
-        while size > 0:
-            top = heap[0]
-            size = _pop(heap, size)
-            d, v = top >> 32, top & 0xFFFFFFFF
-            if d > dist[v]:
-                continue
-            matrix[zone[v], b] = min(matrix[zone[v], b], d)
-            for e in range(ptr[v], ptr[v + 1]):
-                u, c = tail[e], d + weight[e]
-                if c < dist[u]:
-                    dist[u] = c
-                    size = _push(heap, size, (c << 32) | u)
+        nodes, costs = reached_from(ptr, tail, seconds, order[starts[b] : starts[b + 1]])
+        quickest = np.full(k, np.inf)
+        np.minimum.at(quickest, zone[nodes], costs)
+        matrix[:, b] = np.where(np.isfinite(quickest), quickest, INF)
     return matrix
-
-
-@jit
-def _push(heap: npt.NDArray[np.int64], size: int, item: np.int64) -> int:
-    i = size
-    while i > 0:
-        parent = (i - 1) >> 1
-        if heap[parent] <= item:
-            break
-        heap[i] = heap[parent]
-        i = parent
-    heap[i] = item
-    return size + 1
-
-
-@jit
-def _pop(heap: npt.NDArray[np.int64], size: int) -> int:
-    """Remove the root (read it first); returns the new size."""
-    size -= 1
-    item = heap[size]
-    i = 0
-    while True:
-        child = 2 * i + 1
-        if child >= size:
-            break
-        if child + 1 < size and heap[child + 1] < heap[child]:
-            child += 1
-        if item <= heap[child]:
-            break
-        heap[i] = heap[child]
-        i = child
-    heap[i] = item
-    return size

@@ -78,6 +78,8 @@ class _Tables(NamedTuple):
     sp_pattern: I64
     sp_pos: I64
     ps_ptr: I64
+    pt_ptr: I64
+    time_ptr: I64
     cum: F64
     flags: npt.NDArray[np.uint8]
     weak: npt.NDArray[np.uint8]
@@ -105,13 +107,15 @@ def _tables(network: Network, overlay: RealtimeOverlay | None = None) -> _Tables
         def typed(array: npt.ArrayLike) -> I64:
             return np.asarray(array, dtype=np.int64)
 
-        stop_ptr, trip_ptr = typed(network.pattern_stop_ptr), typed(network.pattern_trip_ptr)
-        time_ptr, values = typed(network.pattern_time_ptr), network.stop_time_flags
-        flags = _per_position(stop_ptr, trip_ptr, time_ptr, np.asarray(values, np.uint8), False)
+        ptr = (
+            typed(network.pattern_stop_ptr), typed(network.pattern_trip_ptr),
+            typed(network.pattern_time_ptr),
+        )  # fmt: skip
+        flags = _per_position(*ptr, np.asarray(network.stop_time_flags, np.uint8), False)
         found = _Tables(
             typed(network.stop_pattern_ptr), typed(network.stop_patterns),
-            typed(network.stop_pattern_pos), typed(network.pattern_stop_ptr),
-            _cumulative_hops(network, network.arrival, network.departure), flags,
+            typed(network.stop_pattern_pos), *ptr,
+            _hops(*ptr, np.asarray(network.arrival), np.asarray(network.departure)), flags,
             np.zeros(flags.size, np.uint8), np.ones(network.n_stops, dtype=np.bool_),
         )  # fmt: skip
         _TABLES[network] = found
@@ -119,23 +123,11 @@ def _tables(network: Network, overlay: RealtimeOverlay | None = None) -> _Tables
         return found
     hit = _REALTIME.get(overlay)
     if hit is None:
-        cum = _cumulative_hops(network, overlay.arrival, overlay.departure)
-        trip_ptr = np.asarray(network.pattern_trip_ptr, np.int64)
-        time_ptr = np.asarray(network.pattern_time_ptr, np.int64)
-        values = np.asarray(overlay.skipped, np.uint8)
-        skipped = _per_position(found.ps_ptr, trip_ptr, time_ptr, values, True)
+        ptr = (found.ps_ptr, found.pt_ptr, found.time_ptr)
+        cum = _hops(*ptr, np.asarray(overlay.arrival), np.asarray(overlay.departure))
+        skipped = _per_position(*ptr, np.asarray(overlay.skipped, np.uint8), True)
         hit = _REALTIME[overlay] = found._replace(cum=np.maximum(found.cum, cum), weak=skipped)
     return hit
-
-
-def _cumulative_hops(network: Network, arrival: npt.ArrayLike, departure: npt.ArrayLike) -> F64:
-    return _hops(  # type: ignore[no-any-return]
-        np.asarray(network.pattern_stop_ptr, dtype=np.int64),
-        np.asarray(network.pattern_trip_ptr, dtype=np.int64),
-        np.asarray(network.pattern_time_ptr, dtype=np.int64),
-        np.asarray(arrival, dtype=np.int32),
-        np.asarray(departure, dtype=np.int32),
-    )
 
 
 @njit(cache=True, nogil=True)

@@ -180,6 +180,27 @@ def path(
     return tree.path_to(target)
 
 
+def reached_from(indptr: I32, indices: I32, length: F32, sources: I32) -> tuple[I32, F64]:
+    """Dijkstra over any CSR graph from `sources` at once: the nodes reached and their costs.
+
+    Edge ``e`` of node ``u`` (``indptr[u] <= e < indptr[u + 1]``) leads to ``indices[e]`` at
+    cost ``length[e]``; unbounded.
+    """
+    sources = np.asarray(sources, dtype=np.int32)
+    cost, pred, mark, touched, heap_k, heap_v = _workspace(
+        indptr.size - 1, indices.size + sources.size
+    )
+    arrays = _arrays(indptr, indices, length, length)
+    n = _dijkstra(
+        *arrays, 1.0, sources, np.zeros(sources.size), np.inf, mark, 1, 0, cost, pred, touched,
+        heap_k, heap_v,
+    )  # fmt: skip
+    nodes = touched[:n].copy()
+    costs = cost[nodes]
+    cost[nodes], pred[nodes] = np.inf, -1
+    return nodes, costs
+
+
 def path_length_m(streets: StreetGraph, nodes: I32) -> float:
     """Length in metres of a node path (the sum of its great-circle segments)."""
     if nodes.shape[0] < 2:

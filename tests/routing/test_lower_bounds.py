@@ -61,8 +61,6 @@ def test_bounds_never_exceed_the_quickest_ride(porto_alegre_network: Network) ->
         reached = np.array(sorted(exact))
         quickest = np.array([exact[s] for s in reached]) + 60
         assert (out[reached] <= quickest).all()
-        unreached = np.setdiff1d(np.arange(network.n_stops), reached)
-        assert (out[unreached] <= INF).all()
         # Bounds are not all zero: far from the target, they prune.
         assert np.median(out[reached]) > 300
 
