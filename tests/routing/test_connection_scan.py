@@ -125,6 +125,25 @@ def test_realtime_is_applied() -> None:
     ]
 
 
+def check_latest_departure(
+    net: Network, query: tuple[str, str, int], overlay: RealtimeOverlay | None
+) -> None:
+    """The latest departure arriving by the query's minute is the oracle's."""
+    a, b, minute = query
+    deadline = minute * MINUTE
+    conns = oracle.connections(net, QUERY_DAY, overlay=overlay)
+    origin, destination = {net.get_stop(a): 0}, {net.get_stop(b): 0}
+    found = fastest(net, a, b, deadline, arrive_by=True, overlay=overlay)
+    if not found:  # then even leaving as early as the day before's first trip is too late
+        assert not oracle.pareto(conns, origin, destination, -86_400, 99, deadline + 1)
+    for journey in found:
+        assert journey.arrival_s <= deadline
+        assert oracle.pareto(conns, origin, destination, journey.departure_s, 99, deadline + 1)
+        assert not oracle.pareto(
+            conns, origin, destination, journey.departure_s + 1, 99, deadline + 1
+        )
+
+
 @fuzz
 @given(networks(), queries)
 def test_earliest_arrival_is_the_oracles(net: Network, query: tuple[str, str, int]) -> None:
@@ -138,18 +157,7 @@ def test_earliest_arrival_is_the_oracles(net: Network, query: tuple[str, str, in
 @fuzz
 @given(networks(), st.sampled_from(STOPS), st.sampled_from(STOPS), st.integers(0, 26 * 60))
 def test_latest_departure_is_the_oracles(net: Network, a: str, b: str, minute: int) -> None:
-    deadline = minute * MINUTE
-    conns = oracle.connections(net, QUERY_DAY)
-    origin, destination = {net.get_stop(a): 0}, {net.get_stop(b): 0}
-    found = fastest(net, a, b, deadline, arrive_by=True)
-    if not found:  # then even leaving as early as the day before's first trip is too late
-        assert not oracle.pareto(conns, origin, destination, -86_400, 99, deadline + 1)
-    for journey in found:
-        assert journey.arrival_s <= deadline
-        assert oracle.pareto(conns, origin, destination, journey.departure_s, 99, deadline + 1)
-        assert not oracle.pareto(
-            conns, origin, destination, journey.departure_s + 1, 99, deadline + 1
-        )
+    check_latest_departure(net, (a, b, minute), None)
 
 
 @fuzz
@@ -172,16 +180,4 @@ def test_latest_departure_with_realtime_is_the_oracles(
     data: st.DataObject, net: Network, query: tuple[str, str, int]
 ) -> None:
     overlay = data.draw(overlays(net))
-    a, b, minute = query
-    deadline = minute * MINUTE
-    conns = oracle.connections(net, QUERY_DAY, overlay=overlay)
-    origin, destination = {net.get_stop(a): 0}, {net.get_stop(b): 0}
-    found = fastest(net, a, b, deadline, arrive_by=True, overlay=overlay)
-    if not found:  # then even leaving as early as the day before's first trip is too late
-        assert not oracle.pareto(conns, origin, destination, -86_400, 99, deadline + 1)
-    for journey in found:
-        assert journey.arrival_s <= deadline
-        assert oracle.pareto(conns, origin, destination, journey.departure_s, 99, deadline + 1)
-        assert not oracle.pareto(
-            conns, origin, destination, journey.departure_s + 1, 99, deadline + 1
-        )
+    check_latest_departure(net, query, overlay)
