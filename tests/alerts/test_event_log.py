@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -14,11 +15,9 @@ from alerts.event_log import Append, Event, EventLog, MemoryEventLog
 from alerts.redis_event_log import RedisEventLog, _Recent, unpack
 
 
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
-async def log(request: pytest.FixtureRequest) -> AsyncIterator[EventLog]:
-    if request.param == "memory":
-        yield MemoryEventLog(maxlen=50)
-        return
+@contextlib.asynccontextmanager
+async def fresh_redis_log() -> AsyncIterator[RedisEventLog]:
+    """A Redis event log under a prefix of its own, its keys deleted afterwards."""
     redis = Redis.from_url("redis://127.0.0.1:6379/0")
     prefix = f"test:{uuid.uuid4().hex}:"
     found = RedisEventLog(redis, prefix, maxlen=50)
@@ -28,6 +27,15 @@ async def log(request: pytest.FixtureRequest) -> AsyncIterator[EventLog]:
     if keys:
         await redis.delete(*keys)
     await redis.aclose()
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+async def log(request: pytest.FixtureRequest) -> AsyncIterator[EventLog]:
+    if request.param == "memory":
+        yield MemoryEventLog(maxlen=50)
+        return
+    async with fresh_redis_log() as found:
+        yield found
 
 
 async def test_each_key_is_logged_once_per_subscription(log: EventLog) -> None:
@@ -82,15 +90,8 @@ async def test_events_woken_up_are_read_the_same_as_from_the_log(log: EventLog) 
 
 @pytest.fixture
 async def redis_log() -> AsyncIterator[RedisEventLog]:
-    redis = Redis.from_url("redis://127.0.0.1:6379/0")
-    prefix = f"test:{uuid.uuid4().hex}:"
-    found = RedisEventLog(redis, prefix, maxlen=50)
-    yield found
-    await found.close()
-    keys = [key async for key in redis.scan_iter(f"{prefix}*")]
-    if keys:
-        await redis.delete(*keys)
-    await redis.aclose()
+    async with fresh_redis_log() as found:
+        yield found
 
 
 @pytest.mark.redis
