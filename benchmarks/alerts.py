@@ -31,6 +31,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +55,7 @@ from routing.storage import save  # noqa: E402
 DATA = REPO.parent / "shared" / "data" / "bay_area"
 TOKEN = "benchmark-operator"
 DEADLINE_S = 300.0
+STOP_S = 30.0
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -164,7 +167,12 @@ def free_port() -> int:
 
 
 def serve(directory: str, port: int, redis_url: str | None, prefix: str) -> None:
-    """The hub in a child process: the bay-area replay, memory or Redis."""
+    """The hub in a child process: the bay-area replay, memory or Redis.
+
+    Only its errors are logged (its warnings, such as the planner page's missing map, say
+    nothing of the figures); SIGTERM stops it as it stops `hub serve`.
+    """
+    from hub import logging as hub_logging
     from hub.app import create_app
     from hub.reload import DirectorySource
     from hub.settings import Settings
@@ -178,9 +186,27 @@ def serve(directory: str, port: int, redis_url: str | None, prefix: str) -> None
         api_rate_per_min=0,
         redis_url=redis_url,
         redis_prefix=prefix,
+        log_level="ERROR",
     )
+    hub_logging.configure(settings.log_format, settings.log_level)
     app = create_app(settings, source=DirectorySource(Path(directory) / "net"))
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+
+
+def stop_hubs(hubs: Sequence[BaseProcess]) -> None:
+    """SIGTERM every hub, then wait for each to finish its shutdown.
+
+    One still running after `STOP_S` is killed, and said so: a second SIGTERM (what
+    `multiprocessing` sends its daemons at exit) would cut its shutdown midway.
+    """
+    for hub in hubs:
+        hub.terminate()
+    for hub in hubs:
+        hub.join(STOP_S)
+        if hub.is_alive():
+            print(f"{hub.name} still running {STOP_S:.0f} s after SIGTERM: killed", file=sys.stderr)
+            hub.kill()
+            hub.join()
 
 
 class Receiver:
@@ -378,9 +404,7 @@ def main() -> None:
                 )
             )
         finally:
-            for hub in hubs:
-                hub.terminate()
-                hub.join(10)
+            stop_hubs(hubs)
             if args.redis is not None:
                 forget(args.redis, prefix)
     results["delivery"] = delivery | {"shared_through_redis": args.redis is not None}

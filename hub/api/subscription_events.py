@@ -2,12 +2,17 @@
 
 A thousand streams woken by one alert each do little: the events are read from the process's
 memory (see the event logs), framed by joining bytes, and written in one write per wake-up.
+Streams end when the application shuts down (`OpenStreams.close`, on its ``on_shutdown``): a
+stream waits for events forever, and aiohttp waits for the handlers in progress (a minute) before
+cancelling them, so a hub stopped with open streams hung, then died mid-request; ended, their
+clients reconnect with ``Last-Event-ID``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -20,6 +25,36 @@ KEEPALIVE_S = 15.0
 RECHECK_S = 5.0  # read the log again even without a wake-up (one may have been missed)
 RETRY_MS = 2000
 BATCH = 100
+
+
+@dataclass(slots=True, eq=False)
+class OpenStreams:
+    """The event streams of an application, ended at its shutdown."""
+
+    closing: bool = False
+    # each waiting stream's response and the wake-up it waits for (shared per subscription)
+    _waiting: dict[web.StreamResponse, asyncio.Event] = field(default_factory=dict)
+
+    async def close(self, _app: web.Application) -> None:
+        """Wake every waiting stream to end (an ``on_shutdown`` callback)."""
+        self.closing = True
+        for waiter in self._waiting.values():
+            waiter.set()
+
+    async def wait(self, response: web.StreamResponse, waiter: asyncio.Event) -> None:
+        """Wait for `waiter` (at most `RECHECK_S`) unless closing; `close` wakes it."""
+        if self.closing:
+            return
+        self._waiting[response] = waiter
+        try:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(RECHECK_S):  # no task per wait (wait_for makes one)
+                    await waiter.wait()
+        finally:
+            del self._waiting[response]
+
+
+STREAMS = web.AppKey("hub_event_streams", OpenStreams)
 
 
 def frame(event: Event) -> bytes:
@@ -51,7 +86,7 @@ async def stream_events(request: web.Request) -> web.StreamResponse:
     await response.prepare(request)
     await response.write(f"retry: {RETRY_MS}\n: subscribed\n\n".encode())
     with contextlib.suppress(ConnectionResetError):
-        await _pump(service, subscription.id, last, response)
+        await _pump(service, request.app[STREAMS], subscription.id, last, response)
     return response
 
 
@@ -64,12 +99,19 @@ async def _last_id(service: Any, subscription_id: str) -> str | None:
 
 
 async def _pump(
-    service: Any, subscription_id: str, last: str | None, response: web.StreamResponse
+    service: Any,
+    streams: OpenStreams,
+    subscription_id: str,
+    last: str | None,
+    response: web.StreamResponse,
 ) -> None:
-    """Write events as they are logged, with keep-alive comments; ends when it is deleted."""
+    """Write events as they are logged, with keep-alive comments.
+
+    Ends when the subscription is deleted or the application shuts down.
+    """
     loop = asyncio.get_running_loop()
     quiet_since = loop.time()
-    while True:
+    while not streams.closing:
         waiter = service.events.waiter(subscription_id)
         try:
             events = await service.events.read_after(subscription_id, last, count=BATCH)
@@ -81,9 +123,9 @@ async def _pump(
             quiet_since = loop.time()
             if len(events) == BATCH:
                 continue
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(RECHECK_S):  # no task per wait (wait_for makes one)
-                await waiter.wait()
+        await streams.wait(response, waiter)
+        if streams.closing:
+            return
         if loop.time() - quiet_since >= KEEPALIVE_S:
             await response.write(b": keep-alive\n\n")
             quiet_since = loop.time()

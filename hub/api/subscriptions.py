@@ -31,7 +31,7 @@ from alerts.subscriptions import (
 )
 from alerts.webhooks import UnsafeUrl, check_url
 from hub.api.limits import DEADLINE_S
-from hub.api.subscription_events import stream_events
+from hub.api.subscription_events import STREAMS, OpenStreams, stream_events
 from hub.problems import ApiError, json_body, reject_unknown_params
 from hub.realtime_commutes import spec_watch
 from hub.state import STATE
@@ -63,6 +63,9 @@ def add_subscription_routes(app: web.Application) -> None:
     """
     base = "/api/v1/subscriptions"
     app.router.add_post(base, create)
+    streams = OpenStreams()
+    app[STREAMS] = streams
+    app.on_shutdown.append(streams.close)
     sub = web.Application()
     for key, value in app.items():
         if key is not DEADLINE_S:

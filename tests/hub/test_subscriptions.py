@@ -150,6 +150,31 @@ async def test_an_event_stream_outlives_the_request_deadline(
         stream.close()
 
 
+async def test_open_event_streams_end_when_the_hub_shuts_down(
+    bay_area_dir: Path, tmp_path: Path
+) -> None:
+    """A waiting stream held the shutdown for aiohttp's minute, then died mid-request."""
+    server = TestServer(create_app(bay_settings(tmp_path), source=DirectorySource(bay_area_dir)))
+    async with TestClient(server) as client:
+        created = await subscribe(client, lines=["bart:1"])
+        streams = [
+            await client.get(
+                f"/api/v1/subscriptions/{created['id']}/events", params={"token": created["token"]}
+            )
+            for _ in range(2)
+        ]
+        for stream in streams:
+            assert (await stream.content.readline()).startswith(b"retry:")
+        await asyncio.sleep(0.1)  # both waiting for an event
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        async with asyncio.timeout(10):
+            await server.close()
+            rest = [await stream.content.read() for stream in streams]
+        assert loop.time() - started < 2.0  # not RECHECK_S, let alone aiohttp's minute
+        assert rest == [b": subscribed\n\n"] * 2  # the body ended cleanly after its preamble
+
+
 @pytest.fixture
 async def hooks(aiohttp_server: Server) -> tuple[str, list[tuple[dict[str, str], bytes]]]:
     received: list[tuple[dict[str, str], bytes]] = []
