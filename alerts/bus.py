@@ -3,6 +3,8 @@
 Delivery is at least once: a message handed to a consumer stays pending in its group until
 acknowledged; a consumer that died leaves its pending entries for another to `reclaim`, and an
 entry reclaimed more than the bus's ``max_deliveries`` times goes to the topic's dead letters.
+A consumer that holds an entry longer than the reclaim's idle time (retrying it, say) `renew`s
+its claim meanwhile, so that no other takes it over while it is still at work.
 Messages carry their own id (an alert's id, say), kept across redeliveries and duplicates, so
 receivers dedupe on it; ``entry_id`` is the bus's handle for acknowledging one delivery. A
 publisher whose ids are deterministic can also have the bus drop a message whose id it
@@ -92,6 +94,16 @@ class Bus(Protocol):
         """Take over entries pending longer than `min_idle_s` (a dead consumer's).
 
         Entries past ``max_deliveries`` hand-outs go to the dead letters instead.
+        """
+        ...
+
+    async def renew(
+        self, topic: str, group: str, consumer: str, entry_ids: Sequence[str]
+    ) -> list[str]:
+        """Reset the idle time of those of `entry_ids` that `consumer` still holds.
+
+        Not a hand-out (delivery counts are unchanged). Returns the ids still held: an entry
+        acknowledged, or reclaimed by another consumer meanwhile, is not taken back.
         """
         ...
 

@@ -2,7 +2,11 @@
 
 Each job is retried with capped exponential backoff (and jitter) while it stays pending on the
 bus; it is acknowledged once a receiver answered 2xx, or moved to the ``webhooks-dead`` topic
-after `max_attempts`. A sender that dies leaves its jobs pending for another to reclaim. The
+after `max_attempts`. A sender that dies leaves its jobs pending for another to reclaim once
+idle for `RECLAIM_IDLE_S`; a live one renews its claim on a job while it waits to retry it (every
+third of that time, and just before each attempt), since its retries last minutes: else another
+sender reclaimed the job mid-retries and both posted it, again and again. A sender whose job
+was taken over all the same (it stalled past the idle time) leaves it to the new owner. The
 ``webhook-id`` is the job's message id, the same on every attempt, for receivers to dedupe.
 A job handed out again while this sender still has it in hand (its own pending entries read
 again after a lost connection, or reclaimed by itself while it waits to retry) is skipped
@@ -45,6 +49,7 @@ class WebhookSender:
     retry_base_s: float = 1.0
     retry_cap_s: float = 300.0
     concurrency: int = 100
+    reclaim_idle_s: float = RECLAIM_IDLE_S
     sent: int = 0
     failed_attempts: int = 0
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
@@ -77,7 +82,7 @@ class WebhookSender:
             await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
             return
         reclaimed = await self.bus.reclaim(
-            WEBHOOKS_TOPIC, SEND_GROUP, self.consumer, min_idle_s=RECLAIM_IDLE_S, count=room
+            WEBHOOKS_TOPIC, SEND_GROUP, self.consumer, min_idle_s=self.reclaim_idle_s, count=room
         )
         fresh = await self.bus.consume(
             WEBHOOKS_TOPIC, SEND_GROUP, self.consumer, count=room, block_s=block_s
@@ -114,8 +119,35 @@ class WebhookSender:
             log.info("webhook %s failed (%s)", delivery.message.id, error)
             if error.startswith("unsafe"):
                 break
-            await asyncio.sleep(backoff.next_delay())
+            if not await self._hold(delivery, backoff.next_delay()):
+                return
         await self._give_up(delivery, "attempts exhausted")
+
+    async def _hold(self, delivery: Delivery, delay_s: float) -> bool:
+        """Wait `delay_s`, renewing the claim on the job; False once another sender has it."""
+        loop = asyncio.get_running_loop()
+        until = loop.time() + delay_s
+        while await self._renew(delivery):
+            left = until - loop.time()
+            if left <= 0:
+                return True
+            await asyncio.sleep(min(left, self.reclaim_idle_s / 3))
+        return False
+
+    async def _renew(self, delivery: Delivery) -> bool:
+        """Reset the job's idle time; False when it is no longer this sender's."""
+        try:
+            held = await self.bus.renew(
+                WEBHOOKS_TOPIC, SEND_GROUP, self.consumer, [delivery.entry_id]
+            )
+        except BusClosed:
+            return False
+        except (*RETRYABLE, BusUnavailable) as error:  # tried again a third of the idle later
+            log.warning("webhook %s claim not renewed (%s)", delivery.message.id, error)
+            return True
+        if not held:
+            log.info("webhook %s taken over by another sender", delivery.message.id)
+        return bool(held)
 
     async def _attempt(self, url: str, secret: str, message_id: str, body: bytes) -> str | None:
         try:

@@ -185,6 +185,23 @@ class MemoryBus:
                 claimed.append(delivery)
         return claimed
 
+    async def renew(
+        self, topic: str, group: str, consumer: str, entry_ids: Sequence[str]
+    ) -> list[str]:
+        """Reset the idle time of the entries `consumer` still holds; their ids."""
+        found = self._topic(topic).groups.get(group)
+        if found is None:
+            return []
+        now = self._clock()
+        held = []
+        for entry_id in entry_ids:
+            seq = _seq(entry_id)
+            pending = None if seq is None else found.pending.get(seq)
+            if pending is not None and pending.consumer == consumer:
+                pending.delivered_at = now
+                held.append(entry_id)
+        return held
+
     async def dead_letters(self, topic: str, *, count: int = 100) -> list[Delivery]:
         """The oldest `count` messages given up on."""
         return self._topic(topic).dead[:count]

@@ -1,7 +1,8 @@
 """The Redis Streams `Bus`: the durable record shared by hub processes, with its own reconnects.
 
 One stream per topic (XADD with an approximate MAXLEN), consumer groups (XGROUP CREATE
-MKSTREAM, XREADGROUP, XACK), reclaim with XAUTOCLAIM and a dead-letter stream per topic. A
+MKSTREAM, XREADGROUP, XACK), reclaim with XAUTOCLAIM, a claim renewed by a script that
+XCLAIMs (JUSTID) only the entries the consumer still owns, and a dead-letter stream per topic. A
 blocking XREADGROUP is the wake-up; nothing relies on Pub/Sub, which is at most once.
 Messages are appended by a Lua script, a batch in one round trip; with a deduplication window
 it sets a key per message id (``<prefix>unique:<topic>:<id>``, expiring with the window) in
@@ -45,6 +46,19 @@ for i = 2, #KEYS do
   end
 end
 return appended
+"""
+# XCLAIM would take an entry from whichever consumer holds it: only the caller's own are
+# claimed again (idle reset to 0; JUSTID leaves the delivery count alone)
+_RENEW = """
+local held = {}
+for i = 3, #ARGV do
+  local owned = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1, ARGV[2])
+  if #owned > 0 then
+    redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[i], 'JUSTID')
+    held[#held + 1] = ARGV[i]
+  end
+end
+return held
 """
 _RETRYABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 log = logging.getLogger(__name__)
@@ -91,6 +105,7 @@ class RedisBus:
         # as a lost connection and make every consumer re-read its pending entries)
         self._redis = connect(url, socket_timeout_s=max_block_s + 5.0)
         self._publish = self._redis.register_script(_PUBLISH)
+        self._renew = self._redis.register_script(_RENEW)
         self._consumers: set[Consumer] = set()
         self._replay: dict[Consumer, str] = {}  # consumer -> entry id to re-read its PEL after
         self._closed = False
@@ -302,6 +317,22 @@ class RedisBus:
             else:
                 kept.append(delivery)
         return kept
+
+    async def renew(
+        self, topic: str, group: str, consumer: str, entry_ids: Sequence[str]
+    ) -> list[str]:
+        """XCLAIM ... JUSTID the entries `consumer` still owns (XPENDING), in one script call."""
+        if not entry_ids:
+            return []
+        keys = [self.stream_key(topic)]
+        args = [group, consumer, *entry_ids]
+        try:
+            held = await self._call("renew", lambda: self._renew(keys=keys, args=args))
+        except ResponseError as error:
+            if "NOGROUP" not in str(error):
+                raise
+            return []
+        return [_text(entry_id) for entry_id in held]
 
     async def _bury(self, group: str, delivery: Delivery) -> None:
         fields = {

@@ -131,6 +131,28 @@ async def test_a_dead_consumers_entries_are_reclaimed_once_idle(bus: Bus) -> Non
     assert await bus.ack("t", "g", [d.entry_id for d in reclaimed]) == 2
 
 
+async def test_a_renewed_claim_is_not_reclaimed_and_counts_no_hand_out(bus: Bus) -> None:
+    for m in messages(3):
+        await bus.publish("t", m)
+    held = await bus.consume("t", "g", "worker", block_s=0)
+    ids = [d.entry_id for d in held]
+    await bus.ack("t", "g", [ids[2]])
+    await asyncio.sleep(0.15)
+    # only the owner renews, and only what it still holds (m2 is acknowledged)
+    assert await bus.renew("t", "g", "other", ids) == []
+    assert await bus.renew("t", "g", "worker", ids) == ids[:2]
+    assert await bus.reclaim("t", "g", "other", min_idle_s=0.1) == []
+    await asyncio.sleep(0.15)
+    (taken, left) = await bus.reclaim("t", "g", "other", min_idle_s=0.1)
+    assert (taken.message.id, taken.deliveries) == ("m0", 2)  # the renewal was no hand-out
+    # reclaimed by another meanwhile: the first worker's claim is not taken back
+    assert await bus.renew("t", "g", "worker", ids) == []
+    assert await bus.renew("t", "g", "other", ids) == ids[:2]
+    assert await bus.renew("t", "missing-group", "other", ids) == []
+    assert await bus.renew("t", "g", "other", []) == []
+    assert left.message.id == "m1"
+
+
 async def test_entries_handed_out_too_often_go_to_dead_letters(bus: Bus) -> None:
     poison = Message(b"poison", id="p")
     await bus.publish("t", poison)
