@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
+from alerts.leg_disruptions import is_leg_disruption
 from alerts.models import ActivePeriod, InformedEntity, ServiceAlert, TranslatedText
 
 
@@ -58,12 +59,19 @@ def _iso(posix: int | None, tz: dt.tzinfo) -> str | None:
     return None if posix is None else dt.datetime.fromtimestamp(posix, tz).isoformat()
 
 
+def _source(alert: ServiceAlert) -> str:
+    """Who wrote the alert: an operator, the feed, or the hub from trip updates."""
+    if alert.entity_id.startswith("manual-"):
+        return "manual"
+    return "trip_update" if is_leg_disruption(alert) else "feed"
+
+
 def alert_view(alert: ServiceAlert, lang: str | None, tz: dt.tzinfo = dt.UTC) -> dict[str, Any]:
     """The alert as the API lists it: texts in `lang` (else the feed's first), times ISO 8601."""
     return {
         "id": alert.id,
         "feed": alert.feed_id,
-        "source": "manual" if alert.entity_id.startswith("manual-") else "feed",
+        "source": _source(alert),
         "cause": alert.cause,
         "effect": alert.effect,
         "severity": alert.severity,

@@ -16,8 +16,9 @@ from collections.abc import Callable, Iterable, Sequence
 import numpy as np
 
 from alerts.attach import leg_facts, route_agencies, with_stations
-from alerts.models import ServiceAlert
-from alerts.subscriptions import WEEKDAYS, Commute, CommuteLeg, Watch
+from alerts.leg_disruptions import is_leg_disruption
+from alerts.models import InformedEntity, ServiceAlert
+from alerts.subscriptions import WEEKDAYS, Commute, CommuteLeg, Subscription, Watch
 from routing.network import Network
 from routing.plan import Itinerary, Plan
 from routing.query import Coordinate, Location, Query, StopRef
@@ -25,6 +26,7 @@ from routing.realtime import RealtimeOverlay
 
 Planner = Callable[[Query, RealtimeOverlay | None], Plan]
 MAX_ITINERARIES = 3
+OCCURRENCE_MARGIN = dt.timedelta(hours=3)
 
 
 def parse_location(text: str) -> Location:
@@ -119,14 +121,32 @@ def watch_of(network: Network, itineraries: Sequence[Itinerary]) -> Watch:
 
 
 def affected_legs(legs: Sequence[CommuteLeg], alert: ServiceAlert) -> list[CommuteLeg]:
-    """The commute legs the alert names (by trip, route or stop)."""
-    return [
-        leg
-        for leg in legs
-        if (leg.trip_id is not None and leg.trip_id in alert.trip_ids)
-        or leg.route_id in alert.route_ids
-        or bool(alert.stop_ids.intersection(leg.stops))
-    ]
+    """The commute legs the alert names.
+
+    A leg is named by an informed entity whose every field it matches, as GTFS-RT means it
+    (the trip, the route, a stop among the leg's): "trip 310 at Palo Alto" names the legs
+    riding train 310 through Palo Alto, not every leg through Palo Alto. An alert derived for
+    a leg (`is_leg_disruption`) names exactly the legs riding its trip from its first stop to
+    its second. Agency-wide entities name no leg.
+    """
+    if is_leg_disruption(alert):
+        return [leg for leg in legs if _same_ride(leg, alert.informed_entities)]
+    return [leg for leg in legs if any(_names(e, leg) for e in alert.informed_entities)]
+
+
+def _names(entity: InformedEntity, leg: CommuteLeg) -> bool:
+    if entity.trip_id is None and entity.route_id is None and entity.stop_id is None:
+        return False
+    return (
+        (entity.trip_id is None or entity.trip_id == leg.trip_id)
+        and (entity.route_id is None or entity.route_id == leg.route_id)
+        and (entity.stop_id is None or entity.stop_id in leg.stops)
+    )
+
+
+def _same_ride(leg: CommuteLeg, entities: Sequence[InformedEntity]) -> bool:
+    ride = [(e.trip_id, e.stop_id) for e in entities]
+    return ride == [(leg.trip_id, leg.from_stop), (leg.trip_id, leg.to_stop)]
 
 
 def avoiding_overlay(
@@ -134,9 +154,10 @@ def avoiding_overlay(
 ) -> RealtimeOverlay:
     """`base` (or the timetable) for service day `day`, without what the alert disrupts.
 
-    Its trips and the trips of its routes are cancelled and the stops it names closed, so a
-    plan on it finds a way around. Agency-wide alerts close nothing: the realtime times
-    already carry their delays.
+    Each informed entity is avoided whole: the trip it names is cancelled (its stops stay
+    open to other trips), else its route's trips, else the stop it names (with its platforms)
+    is closed; so a plan on the overlay finds a way around. Agency-wide alerts close
+    nothing: the realtime times already carry their delays.
     """
     live = base if base is not None and base.day == day else None
     if live is None:
@@ -144,17 +165,15 @@ def avoiding_overlay(
         closed = np.zeros(network.n_stops, dtype=np.bool_)
     else:
         cancelled, closed = live.cancelled.copy(), live.closed_stops.copy()
-    for trip_id in alert.trip_ids:
-        trip = network.find_trip(trip_id)
+    for entity in alert.informed_entities:
+        trip = None if entity.trip_id is None else network.find_trip(entity.trip_id)
+        route = None if entity.route_id is None else network.find_route(entity.route_id)
+        stop = None if entity.stop_id is None else network.find_stop(entity.stop_id)
         if trip is not None:
             cancelled[trip] = True
-    for route_id in alert.route_ids:
-        route = network.find_route(route_id)
-        if route is not None:
+        elif route is not None:
             cancelled |= network.trip_route == route
-    for stop_id in alert.stop_ids:
-        stop = network.find_stop(stop_id)
-        if stop is not None:
+        elif stop is not None:
             closed[int(stop)] = True
             closed[network.stop_parent == stop] = True
     return RealtimeOverlay(
@@ -201,3 +220,26 @@ def agencies_of_routes(network: Network, route_ids: Iterable[str]) -> frozenset[
         if route is not None:
             found |= route_agencies(network, route)
     return frozenset(found)
+
+
+def concerns(subscription: Subscription, alert: ServiceAlert, *, now: float, tz: dt.tzinfo) -> bool:
+    """Whether the dispatcher sends `alert` to `subscription`.
+
+    An alert derived for a commute leg (`is_leg_disruption`) concerns the commutes riding
+    that very leg on their next occurrence: its period meets the commute's window widened by
+    `OCCURRENCE_MARGIN` (an arrive-by window's rides leave before it, a depart one's end after
+    it), so train 310's delay today does not reach a commute made tomorrow. Any other alert
+    concerns the subscriptions that watch one of its entities.
+    """
+    if not is_leg_disruption(alert):
+        return subscription.watch.concerns(alert)
+    commute = subscription.spec.commute
+    if commute is None or not affected_legs(subscription.commute_legs, alert):
+        return False
+    moment = dt.datetime.fromtimestamp(now, tz)
+    day = next_occurrence(commute, moment, tz)
+    window = commute.window
+    start = dt.datetime.combine(day, dt.time(int(window.start[:2]), int(window.start[3:])), tz)
+    end = start + dt.timedelta(minutes=window.length_min)
+    margin = OCCURRENCE_MARGIN
+    return alert.is_active_between((start - margin).timestamp(), (end + margin).timestamp())

@@ -2,9 +2,10 @@
 
 The dispatcher reads the ``alerts`` topic in the consumer group ``dispatch`` (every hub
 process is a consumer; each alert goes to one of them), and for each subscription the alert
-concerns and that has not had it yet: builds the message (with, for a commute, the affected
-legs and an alternative itinerary), logs the event (which SSE streams read), then queues the
-webhook delivery, so that the SSE readers are woken before the webhooks are sent. A message
+concerns (`alerts.commute.concerns`) and that has not had it yet: builds the message (with,
+for a commute, the affected legs and an alternative itinerary), logs the event (which SSE
+streams read), then queues the webhook delivery, so that the SSE readers are woken before
+the webhooks are sent. A message
 is acknowledged once all of that is done; a dispatcher that dies midway leaves it pending for
 another to reclaim (or fails a round, and tries it again), and the event log's dedupe keys
 make the second pass log nothing twice. Alerts are published, and webhook jobs queued, with
@@ -30,8 +31,9 @@ from typing import Any
 from alerts.alert_codec import alert_from_dict, alert_to_dict, alert_view
 from alerts.backoff import Backoff
 from alerts.bus import Bus, BusClosed, BusUnavailable, Delivery, Message
-from alerts.commute import affected_legs
+from alerts.commute import affected_legs, concerns
 from alerts.event_log import Append, EventLog
+from alerts.leg_disruptions import is_leg_disruption
 from alerts.models import ServiceAlert
 from alerts.redis_client import RETRYABLE
 from alerts.subscription_store import SubscriptionStore
@@ -70,6 +72,9 @@ class Dispatcher:
     now: Callable[[], float]
     consumer: str
     alternative: Alternative | None = None
+    # the served network's timezone, in which commutes' windows are: without it, alerts
+    # derived for commute legs (`alerts.leg_disruptions`) reach no one
+    tz: Callable[[], dt.tzinfo] | None = None
     _retry: list[Delivery] = field(default_factory=list)  # a failed round's rest, next first
 
     async def handle(
@@ -87,7 +92,7 @@ class Dispatcher:
         if over(alert, now):
             return 0
         candidates = await self.store.list_active(now) if only is None else only
-        concerned = [s for s in candidates if s.watch.concerns(alert)]
+        concerned = [s for s in candidates if self._concerns(s, alert, now)]
         seen = await self.events.seen_many([(s.id, alert.id) for s in concerned])
         encoder = _MessageEncoder(alert, now)
         appends, jobs = [], []
@@ -103,6 +108,11 @@ class Dispatcher:
         logged = await self.events.append_many(appends)
         await self.bus.publish_many(WEBHOOKS_TOPIC, jobs, unique_s=UNIQUE_S)
         return sum(1 for event_id in logged if event_id is not None)
+
+    def _concerns(self, subscription: Subscription, alert: ServiceAlert, now: float) -> bool:
+        if self.tz is None:
+            return not is_leg_disruption(alert) and subscription.watch.concerns(alert)
+        return concerns(subscription, alert, now=now, tz=self.tz())
 
     async def _body(self, encoder: _MessageEncoder, subscription: Subscription) -> bytes:
         if subscription.spec.commute is None:

@@ -1,7 +1,8 @@
 """The realtime snapshot: every fresh source ingested onto one network, swapped whole.
 
-A snapshot holds the overlay of the current service day, the active alert set (the feeds'
-and the manual ones) and a report per source for `/health`. Sources older than the
+A snapshot holds the overlay of the current service day, the trip updates it was built from
+(what `alerts.leg_disruptions` reads), the active alert set (the feeds' and the manual ones)
+and a report per source for `/health`. Sources older than the
 staleness limit are left out and the snapshot says so; a body is ingested again only when it
 or the network changed (`SnapshotBuilder` keeps those results).
 """
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from alerts.ingest import ingest
-from alerts.models import RealtimeUpdate, ServiceAlert, VehiclePosition
+from alerts.models import RealtimeUpdate, ServiceAlert, TripUpdate, VehiclePosition
 from alerts.overlay import build_overlay
 from alerts.source_state import SourceState
 from alerts.stats import IngestStats
@@ -83,6 +84,7 @@ class RealtimeSnapshot:
     created_at: float
     status: SnapshotStatus
     overlay: RealtimeOverlay | None = None
+    trip_updates: tuple[TripUpdate, ...] = ()
     alerts: tuple[ServiceAlert, ...] = ()
     vehicles: tuple[VehiclePosition, ...] = ()
     feeds: tuple[FeedReport, ...] = ()
@@ -114,13 +116,15 @@ class SnapshotBuilder:
         manual_update = RealtimeUpdate("manual", now, None, alerts=tuple(manual))
         fresh_trips = any(u.trip_updates for u in updates)
         overlay = None
+        day = _today(network, now)
         if fresh_trips or any(a.effect == "NO_SERVICE" for a in alerts):
-            overlay = build_overlay(network, [*updates, manual_update], _today(network, now))
+            overlay = build_overlay(network, [*updates, manual_update], day)
         return RealtimeSnapshot(
             network_version=network.version,
             created_at=now,
             status=_status(reports),
             overlay=overlay,
+            trip_updates=tuple(t for u in updates for t in u.trip_updates if t.day == day),
             alerts=tuple(alerts),
             vehicles=tuple(v for u in updates for v in u.vehicles),
             feeds=tuple(reports),

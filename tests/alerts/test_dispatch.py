@@ -41,6 +41,10 @@ from alerts.subscriptions import (
     new_webhook_secret,
     token_hash,
 )
+from routing.network import Network
+from tests.alerts.conftest import TINY_DAY, at
+from tests.alerts.test_commute import commuter
+from tests.alerts.test_leg_disruptions import A_TO_B, A_TO_D, derive, update
 from tests.alerts.test_webhooks import verify
 
 Server = Callable[..., Awaitable[TestServer]]
@@ -106,6 +110,23 @@ async def test_an_ended_alert_is_not_sent() -> None:
         }
     )  # type: ignore[arg-type]
     assert await Dispatcher(MemoryBus(), store, events, lambda: NOW, "c").handle(ended) == 0
+
+
+async def test_a_late_leg_goes_to_the_commutes_riding_it_only(tiny: Network) -> None:
+    store, events = MemorySubscriptionStore(), MemoryEventLog()
+    await store.put(commuter([A_TO_D]).model_copy(update={"id": "rider"}))
+    await store.put(commuter([A_TO_B]).model_copy(update={"id": "same-train"}))
+    await store.put(subscription("line", routes={"t:R1"}, stops={"t:A"}))
+    (late,) = derive(tiny, update(tiny, delays_s={"t:A": 7 * 60}))
+    seven = float(at(tiny, TINY_DAY, "07:00"))
+    blind = Dispatcher(MemoryBus(), store, events, lambda: seven, "c")
+    assert await blind.handle(late) == 0  # no timezone to place commutes in: no one
+    dispatcher = Dispatcher(MemoryBus(), store, events, lambda: seven, "c", tz=lambda: tiny.tz)
+    assert await dispatcher.handle(late) == 1
+    (event,) = await events.read_after("rider", None)
+    body = json.loads(event.body)
+    assert body["alert"]["source"] == "trip_update"
+    assert body["affected_legs"] == [A_TO_D.model_dump()]
 
 
 @pytest.fixture
