@@ -1,9 +1,10 @@
-"""Commutes planned on the served network: usual itineraries, alternatives, re-plans on reload."""
+"""Commutes on the served network: usual itineraries, disrupted legs, alternatives, re-plans."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -16,6 +17,7 @@ from alerts.commute import (
     next_occurrence,
     watch_of,
 )
+from alerts.leg_disruptions import leg_disruptions
 from alerts.models import ServiceAlert
 from alerts.subscriptions import Commute, CommuteLeg, Subscription, Watch
 from routing.network import Network
@@ -74,6 +76,38 @@ class CommutePlanner:
             base=overlay,
         )
         return None if found is None else found.model_dump(mode="json", by_alias=True)
+
+    async def disruptions(self, subscriptions: Sequence[Subscription]) -> list[ServiceAlert]:
+        """Alerts for the commute legs of `subscriptions` that the snapshot's trip updates disrupt.
+
+        Only commutes next made on the snapshot's service day are looked at (a delay today
+        does not concern tomorrow's commute); none when the snapshot has no overlay of the
+        served network.
+        """
+        snapshot = self.service.snapshot
+        network = self.service.reloader.served.network
+        overlay = snapshot.overlay
+        if overlay is None or overlay.network_version != network.version:
+            return []
+        now = self.service.clock.now()
+        legs = [
+            leg
+            for subscription in subscriptions
+            if subscription.spec.commute is not None
+            and network.day_index(next_occurrence(subscription.spec.commute, now, network.tz))
+            == overlay.day
+            for leg in subscription.commute_legs
+        ]
+        if not legs:
+            return []
+        return await asyncio.to_thread(
+            leg_disruptions,
+            network,
+            overlay,
+            snapshot.trip_updates,
+            legs,
+            threshold_min=self.service.settings.commute_delay_min,
+        )
 
     def replan_soon(self) -> None:
         """Plan every commute again on the network just loaded (in the background)."""

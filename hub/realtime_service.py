@@ -144,6 +144,7 @@ class RealtimeService:
             self.now,
             self.worker_id,
             alternative=self.commutes.alternative,
+            tz=lambda: self.reloader.served.network.tz,
         )
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None], name: str) -> None:
@@ -249,14 +250,20 @@ class RealtimeService:
             log.warning("manual alerts unavailable (%s)", error)
 
     async def _publish_alerts(self) -> None:
-        """Put alerts this process has not published yet on the bus (ids are stable)."""
-        fresh = [alert for alert in self.snapshot.alerts if alert.id not in self._published]
-        if not fresh:
-            return
+        """Put alerts this process has not published yet on the bus (ids are stable).
+
+        Those of the snapshot, and those of the commute legs its trip updates disrupt.
+        """
         try:
-            await self._publish(fresh)
+            alerts = list(self.snapshot.alerts)
+            if self.snapshot.overlay is not None:
+                subscriptions = await self.subscriptions.list_active(self.now())
+                alerts += await self.commutes.disruptions(subscriptions)
+            fresh = [alert for alert in alerts if alert.id not in self._published]
+            if fresh:
+                await self._publish(fresh)
         except Exception as error:
-            log.warning("%d alerts not published yet (%s)", len(fresh), error)
+            log.warning("alerts not published yet (%s)", error)
 
     async def publish_alert(self, alert: ServiceAlert) -> None:
         """Publish one alert now (a manual one just posted)."""
@@ -278,14 +285,17 @@ class RealtimeService:
         self._dirty.set()
 
     async def welcome(self, subscription: Subscription) -> None:
-        """Send a new subscription the active alerts that concern it already."""
+        """Send a new subscription the active alerts that concern it already.
+
+        Those of the snapshot, and those of its commute's legs disrupted already.
+        """
         dispatcher = self._dispatcher()
-        for alert in self.snapshot.alerts:
-            try:
+        try:
+            alerts = [*self.snapshot.alerts, *await self.commutes.disruptions([subscription])]
+            for alert in alerts:
                 await dispatcher.handle(alert, only=[subscription])
-            except Exception as error:  # the alert reaches it with the next publication
-                log.warning("welcome of %s failed (%s)", subscription.id, error)
-                return
+        except Exception as error:  # the alert reaches it with the next publication
+            log.warning("welcome of %s failed (%s)", subscription.id, error)
 
     async def _janitor(self) -> None:
         """Delete expired subscriptions and their logs (a commute's places with them)."""

@@ -53,6 +53,15 @@ class Settings(BaseSettings):
     realtime_poll_s: float = Field(default=30.0, gt=0, description="Period of realtime polls.")
     realtime_deadline_s: float = Field(default=10.0, gt=0, description="Total time of one poll.")
     realtime_max_mb: float = Field(default=16.0, gt=0, description="Largest realtime body read.")
+    commute_delay_min: int = Field(
+        default=5,
+        ge=1,
+        le=120,
+        description=(
+            "A commute is told when a trip it rides leaves its boarding stop or reaches its "
+            "alighting stop this many minutes late (and again at 10, 15, 20, 30... minutes)."
+        ),
+    )
     operator_tokens: dict[str, str] = Field(
         default_factory=dict,
         description="Per-feed tokens allowed to post manual alerts (JSON: {feed: token}).",

@@ -223,6 +223,10 @@ async def test_a_disrupted_commute_gets_its_leg_and_an_alternative(
         params={"token": created["token"], "last_event_id": "0"},
     )
     assert (await read_event(stream))["data"]["alert"]["id"] == BART_ALERT
+    # both trains it usually takes leave Montgomery late in the trip updates: told of each
+    late = [(await read_event(stream))["data"] for _ in created["commute_legs"]]
+    assert {x["alert"]["source"] for x in late} == {"trip_update"}
+    assert [x["affected_legs"] for x in late] == [[x] for x in created["commute_legs"]]
     route = leg["route_id"].split(":", 1)[1]
     alert_id = await post_alert(bay, informed_entities=[{"route_id": route}])
     event = (await read_event(stream, timeout_s=10))["data"]
