@@ -102,6 +102,7 @@ def _trip_fields(trips: TripTable, patterns: PatternTable) -> dict[str, Any]:
         "trip_pattern": patterns.trip_pattern,
         "trip_wheelchair": trips.wheelchair,
         "trip_bikes": trips.bikes,
+        "trip_direction": trips.direction,
     }
 
 

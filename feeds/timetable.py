@@ -40,6 +40,7 @@ class TripTable:
     shape: I32
     wheelchair: I8
     bikes: I8
+    direction: I8
     feed: I16
     times: StopTimes
 
@@ -104,6 +105,7 @@ def merge_trips(
         shape=trips["shape"].to_numpy(np.int32),
         wheelchair=trips["wheelchair_accessible"].to_numpy(np.int8),
         bikes=trips["bikes_allowed"].to_numpy(np.int8),
+        direction=trips["direction_id"].to_numpy(np.int8),
         feed=trips["feed"].to_numpy(np.int16),
         times=StopTimes(
             trip=times["trip"].to_numpy(np.int32),

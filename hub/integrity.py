@@ -53,6 +53,7 @@ def _check_lengths(network: Network) -> None:
         "trip_route": n_trips,
         "trip_service": n_trips,
         "trip_pattern": n_trips,
+        "trip_direction": n_trips,
         "departure": int(network.arrival.shape[0]),
     }
     for name, size in expected.items():

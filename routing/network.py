@@ -22,6 +22,8 @@ Layout (RAPTOR-friendly, as in nigiri and OpenTripPlanner's Raptor module):
   ``shape_ptr[pattern_shape[p]]``, of the shape point nearest the i-th stop of pattern ``p``
   (non-decreasing along the pattern); ``pattern_shape[p]`` and ``stop_parent[s]`` are -1 when
   there is none.
+* ``trip_direction`` is each trip's GTFS ``direction_id`` (0 or 1), -1 when the feed leaves
+  it blank; realtime matching uses it to tell apart trips of one route leaving at once.
 """
 
 from __future__ import annotations
@@ -109,6 +111,7 @@ class Network:
     trip_pattern: I32
     trip_wheelchair: I8
     trip_bikes: I8
+    trip_direction: I8
 
     pattern_route: I32
     pattern_stop_ptr: I32

@@ -5,6 +5,9 @@ A directory written by `save` holds ``network/`` and, when there are, ``streets/
 strings, nested records) and one ``<field>.npy`` per array.
 Writing goes to a sibling temporary directory renamed into place, so a reader never sees a
 half-written network.
+
+Format 2 added ``trip_direction``. Folders of format 1 still load: their trips' directions
+were never read, so each is unknown (-1), which realtime matching takes as "any direction".
 """
 
 from __future__ import annotations
@@ -15,17 +18,25 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
 from routing.gazetteer import Gazetteer
 from routing.network import FeedSummary, Network
 from routing.streets import CsrGraph, StreetGraph
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 T = TypeVar("T")
+
+# Arrays added since format 1, made from the fields read before them when a format-1 folder
+# lacks them (a format-2 folder without one is incomplete).
+_FORMAT_1_FILLS: dict[str, Callable[[dict[str, Any]], npt.NDArray[Any]]] = {
+    "trip_direction": lambda read: np.full(len(read["trip_ids"]), -1, dtype=np.int8),
+}
 
 
 class NetworkFormatError(Exception):
@@ -115,10 +126,9 @@ def _write(obj: Any, folder: Path) -> None:
 
 def _read(cls: type[T], folder: Path, mmap: bool) -> T:
     meta = json.loads((folder / "meta.json").read_text())
-    if meta.get("format") != FORMAT_VERSION or meta.get("type") != cls.__name__:
-        raise NetworkFormatError(
-            f"{folder}: format {meta.get('format')}, expected {FORMAT_VERSION}"
-        )
+    version = meta.get("format")
+    if version not in (1, FORMAT_VERSION) or meta.get("type") != cls.__name__:
+        raise NetworkFormatError(f"{folder}: format {version}, expected {FORMAT_VERSION}")
     stored = meta["fields"]
     kwargs: dict[str, Any] = {}
     for f in dataclasses.fields(cls):  # type: ignore[arg-type]
@@ -127,11 +137,24 @@ def _read(cls: type[T], folder: Path, mmap: bool) -> T:
         elif f.name in stored:
             kwargs[f.name] = _from_json(f.name, stored[f.name])
         else:
-            path = folder / f"{f.name}.npy"
-            if not path.is_file():
-                raise NetworkFormatError(f"{folder}: missing {path.name}")
-            kwargs[f.name] = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+            kwargs[f.name] = _read_array(folder, f.name, version, kwargs, mmap)
     return cls(**kwargs)
+
+
+def _read_array(
+    folder: Path, name: str, version: int, read: dict[str, Any], mmap: bool
+) -> npt.NDArray[Any]:
+    """The array `name` of `folder`, or its format-1 stand-in (see `_FORMAT_1_FILLS`)."""
+    path = folder / f"{name}.npy"
+    if path.is_file():
+        saved: npt.NDArray[Any] = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+        return saved
+    fill = _FORMAT_1_FILLS.get(name) if version == 1 else None
+    if fill is None:
+        raise NetworkFormatError(f"{folder}: missing {path.name}")
+    array = fill(read)
+    array.flags.writeable = False  # as immutable as the memory-mapped arrays beside it
+    return array
 
 
 def _to_json(value: Any) -> Any:

@@ -365,3 +365,56 @@ def test_a_feed_id_unfit_as_namespace_is_skipped(tmp_path: Path, bad: str) -> No
     report = build_report(tmp_path, {"ok": text, bad: text})
     assert report.exit_code == 2
     assert [feed for feed, _ in report.skipped] == [bad]
+
+
+def test_trip_directions_are_kept_and_unusable_ones_are_unknown(tmp_path: Path) -> None:
+    text = (
+        BASE
+        + """
+    # trips.txt
+    route_id,service_id,trip_id,direction_id
+    R,WK,OUT,0
+    R,WK,BACK,1
+    R,WK,BLANK,
+    R,WK,THREE,3
+    R,WK,WORD,north
+    R,WK,F,1
+    # stop_times.txt
+    trip_id,arrival_time,departure_time,stop_id,stop_sequence
+    OUT,08:00:00,08:00:00,S1,1
+    OUT,08:10:00,08:10:00,S2,2
+    BACK,08:00:00,08:00:00,S2,1
+    BACK,08:10:00,08:10:00,S1,2
+    BLANK,09:00:00,09:00:00,S1,1
+    BLANK,09:10:00,09:10:00,S2,2
+    THREE,10:00:00,10:00:00,S1,1
+    THREE,10:10:00,10:10:00,S2,2
+    WORD,11:00:00,11:00:00,S1,1
+    WORD,11:10:00,11:10:00,S2,2
+    F,05:00:00,05:00:00,S2,1
+    F,05:10:00,05:10:00,S1,2
+    # frequencies.txt
+    trip_id,start_time,end_time,headway_secs
+    F,12:00:00,12:40:00,1200
+    """
+    )
+    report = build_report(tmp_path, {"f": text})
+    network = report.network
+    assert network is not None and network.trip_direction.dtype == np.int8
+
+    direction = {tid: int(network.trip_direction[i]) for i, tid in enumerate(network.trip_ids)}
+    assert direction == {
+        "f:OUT": 0,
+        "f:BACK": 1,
+        "f:BLANK": -1,
+        "f:THREE": -1,
+        "f:WORD": -1,
+        "f:F#12:00:00": 1,  # frequency runs keep their template's direction
+        "f:F#12:20:00": 1,
+    }
+    found = {(n.code, n.file, n.row, n.field) for n in report.notices if n.field == "direction_id"}
+    # rows count from 1 after the header: THREE is the 4th trip, WORD the 5th
+    assert found == {
+        ("number_out_of_range", "trips.txt", 4, "direction_id"),
+        ("invalid_integer", "trips.txt", 5, "direction_id"),
+    }

@@ -37,6 +37,7 @@ class Trip:
     flags: tuple[int, ...] = ()
     wheelchair: int = 1
     bikes: int = 1
+    direction: int = -1
 
 
 def hms(text: str) -> int:
@@ -163,6 +164,7 @@ def _trips(
         "trip_pattern": np.array([pattern_of[t.id] for t in trips], np.int32),
         "trip_wheelchair": np.array([t.wheelchair for t in trips], np.int8),
         "trip_bikes": np.array([t.bikes for t in trips], np.int8),
+        "trip_direction": np.array([t.direction for t in trips], np.int8),
         "pattern_route": np.array([routes.index(g[0].route) for g in groups], np.int32),
         "pattern_trip_ptr": _ptr(len(g) for g in groups),
         "pattern_trips": np.array([order[t.id] for g in groups for t in g], np.int32),
