@@ -1,4 +1,7 @@
-"""Resolving a GTFS-RT TripDescriptor to a network trip: by trip_id, else route + start time."""
+"""Resolving a GTFS-RT TripDescriptor to a network trip: by trip_id, else by its other fields.
+
+The fallback is route + direction (when given) + start time + start date.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ class DescriptorFields:
 
     trip_id: str | None
     route_id: str | None
+    direction_id: int | None
     start_s: int | None
     start_date: dt.date | None
     relationship: int
@@ -39,12 +43,17 @@ class TripMatch:
 
 
 def read_descriptor(trip: rt.TripDescriptor) -> DescriptorFields | FailureKind:
-    """The descriptor's fields, or why they cannot be used (bad start time or date, ADDED)."""
+    """The descriptor's fields, or why they cannot be used (bad direction, start, ADDED)."""
     relationship = trip.schedule_relationship
     if relationship in _ADDED:
         return FailureKind.ADDED_TRIP_UNSUPPORTED
     if relationship in _UNSUPPORTED:
         return FailureKind.UNSUPPORTED_RELATIONSHIP
+    direction_id = None
+    if trip.HasField("direction_id"):
+        if trip.direction_id not in (0, 1):
+            return FailureKind.BAD_DIRECTION
+        direction_id = int(trip.direction_id)
     start_s = None
     if trip.HasField("start_time"):
         start_s = parse_start_time(text(trip.start_time))
@@ -58,6 +67,7 @@ def read_descriptor(trip: rt.TripDescriptor) -> DescriptorFields | FailureKind:
     return DescriptorFields(
         trip_id=text(trip.trip_id) or None,
         route_id=text(trip.route_id) or None,
+        direction_id=direction_id,
         start_s=start_s,
         start_date=start_date,
         relationship=relationship,
@@ -70,22 +80,33 @@ def match_trip(
     fields: DescriptorFields,
     stops: Callable[[], Sequence[int]] = tuple,
 ) -> TripMatch | FailureKind:
-    """Find the descriptor's trip by id, falling back to route + start time + start date.
+    """Find the descriptor's trip by id, else by route + direction + start time + start date.
 
     Real feeds get trip ids wrong (a timetable revision renames them), so an unknown id is
-    rescued when the route, start time and date name exactly one running trip; `stops` (gives
-    the stops the update names, in order) separates trips leaving at once in both directions.
+    rescued when the route, the direction (when the descriptor gives one), the start time and
+    the date name exactly one running trip. Trips of one route leaving at once in both
+    directions are told apart by the direction, else by `stops` (gives the stops the update
+    names, in order); several candidates left are refused as `AMBIGUOUS_TRIP`.
     """
     if fields.trip_id is not None:
         found = network.find_trip(ctx.scoped(fields.trip_id))
         if found is not None:
-            if fields.route_id and network.find_route(ctx.scoped(fields.route_id)) is None:
-                ctx.stats.note(FailureKind.UNKNOWN_ROUTE)
+            _check_by_id(ctx, network, found, fields)
             return TripMatch(found, by_id=True)
     rescued = _match_by_start(ctx, network, trip_index(network), fields, stops)
     if isinstance(rescued, TripMatch) and fields.trip_id is not None:
         ctx.stats.note(FailureKind.UNKNOWN_TRIP)
     return rescued
+
+
+def _check_by_id(ctx: IngestContext, network: Network, trip: int, fields: DescriptorFields) -> None:
+    """Note where the rest of a descriptor found by id disagrees with the network (the id wins)."""
+    if fields.route_id and network.find_route(ctx.scoped(fields.route_id)) is None:
+        ctx.stats.note(FailureKind.UNKNOWN_ROUTE)
+    if fields.direction_id is not None and not trip_index(network).runs_towards(
+        trip, fields.direction_id
+    ):
+        ctx.stats.note(FailureKind.DIRECTION_MISMATCH)
 
 
 def _match_by_start(
@@ -100,7 +121,8 @@ def _match_by_start(
     route = network.find_route(ctx.scoped(fields.route_id))
     if route is None:
         return FailureKind.UNKNOWN_TRIP
-    candidates = index.find_by_start(route, fields.start_s, index.day_of(fields.start_date))
+    day = index.day_of(fields.start_date)
+    candidates = index.find_by_start(route, fields.start_s, day, fields.direction_id)
     if len(candidates) > 1:
         named = stops()
         candidates = tuple(t for t in candidates if _visits(index.pattern_stops_of(t), named))

@@ -17,6 +17,7 @@ from routing.ids import SEPARATOR
 from routing.network import Network
 from routing.timeutil import service_day_origin
 
+I8 = npt.NDArray[np.int8]
 I32 = npt.NDArray[np.int32]
 U8 = npt.NDArray[np.uint8]
 
@@ -59,6 +60,7 @@ class TripIndex:
     n_days: int
     trip_pattern: I32
     trip_service: I32
+    trip_direction: I8
     pattern_trip_ptr: I32
     pattern_time_ptr: I32
     pattern_stop_ptr: I32
@@ -156,11 +158,24 @@ class TripIndex:
         end = origin + int(self.trip_end_s[trip])
         return max(start - moment, moment - end, 0.0)
 
-    def find_by_start(self, route: int, start_s: int, day: int) -> tuple[int, ...]:
-        """Trips of `route` leaving their first stop at `start_s` and running on `day`."""
+    def find_by_start(
+        self, route: int, start_s: int, day: int, direction: int | None = None
+    ) -> tuple[int, ...]:
+        """Trips of `route` leaving their first stop at `start_s` and running on `day`.
+
+        With a `direction` (0 or 1), trips of the other direction are left out; a trip whose
+        feed gives no direction (-1) may run either way and is kept.
+        """
         return tuple(
-            t for t in self.by_route_start.get((route, start_s), ()) if self.is_active(t, day)
+            t
+            for t in self.by_route_start.get((route, start_s), ())
+            if self.is_active(t, day) and self.runs_towards(t, direction)
         )
+
+    def runs_towards(self, trip: int, direction: int | None) -> bool:
+        """Whether `trip` may run in `direction` (None, or a trip without one: any)."""
+        own = int(self.trip_direction[trip])
+        return direction is None or own < 0 or own == direction
 
 
 def _trip_slots(net: Network) -> I32:
@@ -192,6 +207,7 @@ def _build(net: Network) -> TripIndex:
         n_days=net.n_days,
         trip_pattern=net.trip_pattern,
         trip_service=net.trip_service,
+        trip_direction=net.trip_direction,
         pattern_trip_ptr=net.pattern_trip_ptr,
         pattern_time_ptr=net.pattern_time_ptr,
         pattern_stop_ptr=net.pattern_stop_ptr,

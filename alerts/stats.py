@@ -41,12 +41,14 @@ class FailureKind(StrEnum):
     UNKNOWN_TRIP = "unknown_trip"  # E003
     AMBIGUOUS_TRIP = "ambiguous_trip"
     UNKNOWN_ROUTE = "unknown_route"  # E004
+    DIRECTION_MISMATCH = "direction_mismatch"  # E024
     INACTIVE_TRIP = "inactive_trip"
     DUPLICATE_TRIP = "duplicate_trip"
     ADDED_TRIP_UNSUPPORTED = "added_trip_unsupported"
     UNSUPPORTED_RELATIONSHIP = "unsupported_relationship"
     BAD_START_TIME = "bad_start_time"  # E020
     BAD_START_DATE = "bad_start_date"  # E021
+    BAD_DIRECTION = "bad_direction"
     NO_STOP_TIME_UPDATES = "no_stop_time_updates"  # E041
     # stop time updates
     BAD_TIME = "bad_time"  # E001

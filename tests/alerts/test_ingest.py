@@ -118,6 +118,29 @@ def test_caltrain_trip_updates_all_match(data_dir: Path, caltrain: Network) -> N
     assert {u.day for u in update.trip_updates} == {caltrain.day_index(dt.date(2023, 11, 7))}
 
 
+def test_caltrain_trip_updates_are_found_by_descriptor_in_their_direction(
+    data_dir: Path, caltrain: Network
+) -> None:
+    data = (data_dir / BAY / "caltrain_2023-11-07.trip_updates.pb").read_bytes()
+    message = rt.FeedMessage()
+    message.ParseFromString(data)
+    published = [f"ct:{e.trip_update.trip.trip_id}" for e in message.entity]
+    # every descriptor gives route, direction_id, start time and start date
+    assert all(e.trip_update.trip.HasField("direction_id") for e in message.entity)
+    for entity in message.entity:
+        entity.trip_update.trip.trip_id = f"unknown-{entity.trip_update.trip.trip_id}"
+    now = message.header.timestamp
+
+    update, stats = ingest(message.SerializeToString(), "ct", caltrain, now)
+    assert [u.trip_id for u in update.trip_updates] == published
+    assert stats.matched_by_descriptor == 19 and stats.issues == {FailureKind.UNKNOWN_TRIP: 19}
+
+    for entity in message.entity:
+        entity.trip_update.trip.direction_id ^= 1
+    update, stats = ingest(message.SerializeToString(), "ct", caltrain, now)
+    assert update.trip_updates == () and stats.failed == {FailureKind.UNKNOWN_TRIP: 19}
+
+
 def test_caltrain_vehicle_positions(data_dir: Path, caltrain: Network) -> None:
     path = data_dir / BAY / "caltrain_2023-11-07.vehicle_positions.pb"
     update, stats = ingest_file(path, "ct", caltrain)

@@ -1,4 +1,4 @@
-"""Trip updates against the tiny inline network (see conftest.TINY_FEED)."""
+"""Trip updates against tiny inline networks (conftest.TINY_FEED, and TWINS_FEED below)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,14 @@ import datetime as dt
 import json
 from typing import Any
 
+import pytest
+
 from alerts.ingest import ingest_json
 from alerts.models import RealtimeUpdate, StopRelationship
 from alerts.stats import FailureKind, IngestStats
 from routing.network import Network
-from tests.alerts.conftest import TINY_DAY, at
+from tests.alerts.conftest import TINY_DAY, at, build
+from tests.conftest import write_feed
 
 DATE = TINY_DAY.strftime("%Y%m%d")
 Json = dict[str, Any]
@@ -115,6 +118,97 @@ def test_start_time_alone_is_ambiguous_between_directions(tiny: Network) -> None
     descriptor = {"routeId": "R1", "startTime": "08:00:00", "startDate": DATE}
     _, stats = feed(tiny, now, {"trip": descriptor, "delay": 60})
     assert stats.failed == {FailureKind.AMBIGUOUS_TRIP: 1}
+
+
+def test_direction_tells_apart_trips_leaving_at_once(tiny: Network) -> None:
+    # T1 (A -> D, direction 0) and T3 (D -> A, direction 1) both leave at 08:00 on route R1;
+    # the updates name no stop, so only the direction can choose
+    now = at(tiny, TINY_DAY, "08:05")
+    descriptor = {"tripId": "renamed", "routeId": "R1", "startTime": "08:00:00", "startDate": DATE}
+    update, stats = feed(
+        tiny,
+        now,
+        {"trip": descriptor | {"directionId": 1}, "delay": 60},
+        {"trip": descriptor | {"tripId": "renamed too", "directionId": 0}, "delay": 120},
+    )
+    assert [(u.trip_id, u.delay_s) for u in update.trip_updates] == [("t:T3", 60), ("t:T1", 120)]
+    assert stats.matched_by_descriptor == 2 and stats.issues == {FailureKind.UNKNOWN_TRIP: 2}
+
+
+def test_no_trip_of_the_given_direction_leaves_then(tiny: Network) -> None:
+    # T2 leaves at 09:00 in direction 0 only
+    now = at(tiny, TINY_DAY, "09:05")
+    descriptor = {"routeId": "R1", "directionId": 1, "startTime": "09:00:00", "startDate": DATE}
+    update, stats = feed(tiny, now, {"trip": descriptor, "delay": 60})
+    assert update.trip_updates == () and stats.failed == {FailureKind.UNKNOWN_TRIP: 1}
+
+
+def test_a_direction_other_than_0_or_1_refuses_the_update(tiny: Network) -> None:
+    now = at(tiny, TINY_DAY, "08:05")
+    _, stats = feed(tiny, now, {"trip": {"tripId": "T1", "directionId": 2}, "delay": 60})
+    assert stats.failed == {FailureKind.BAD_DIRECTION: 1}
+
+
+def test_a_trip_found_by_id_keeps_it_when_the_direction_disagrees(tiny: Network) -> None:
+    now = at(tiny, TINY_DAY, "08:05")
+    update, stats = feed(tiny, now, {"trip": {"tripId": "T1", "directionId": 1}, "delay": 60})
+    assert [u.trip_id for u in update.trip_updates] == ["t:T1"]
+    assert stats.issues == {FailureKind.DIRECTION_MISMATCH: 1}
+
+
+# Route R at 07:00: E1 (A -> B) and E2 (A -> C) both in direction 0, W (B -> A) without one.
+TWINS_FEED = """
+# agency.txt
+agency_id,agency_name,agency_url,agency_timezone
+AG,Twins,http://example.org,Europe/Paris
+# stops.txt
+stop_id,stop_name,stop_lat,stop_lon
+A,A,48.80,2.30
+B,B,48.81,2.31
+C,C,48.82,2.32
+# routes.txt
+route_id,agency_id,route_short_name,route_type
+R,AG,R,3
+# trips.txt
+route_id,service_id,trip_id,direction_id
+R,WK,E1,0
+R,WK,E2,0
+R,WK,W,
+# stop_times.txt
+trip_id,arrival_time,departure_time,stop_id,stop_sequence
+E1,07:00:00,07:00:00,A,1
+E1,07:10:00,07:10:00,B,2
+E2,07:00:00,07:00:00,A,1
+E2,07:20:00,07:20:00,C,2
+W,07:00:00,07:00:00,B,1
+W,07:10:00,07:10:00,A,2
+# calendar.txt
+service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date
+WK,1,1,1,1,1,1,1,20240101,20240131
+"""
+
+
+@pytest.fixture(scope="module")
+def twins(tmp_path_factory: pytest.TempPathFactory) -> Network:
+    return build("t", write_feed(tmp_path_factory.mktemp("twins"), TWINS_FEED))
+
+
+def test_trips_of_one_direction_leaving_at_once_stay_ambiguous(twins: Network) -> None:
+    now = at(twins, TINY_DAY, "07:05")
+    descriptor = {"routeId": "R", "directionId": 0, "startTime": "07:00:00", "startDate": DATE}
+    update, stats = feed(
+        twins,
+        now,
+        # E1, E2 and W (no direction: it may run either way) all fit
+        {"trip": descriptor, "delay": 60},
+        # only E2 calls at C
+        {"trip": descriptor, "stopTimeUpdate": [stop("C", {"delay": 60})]},
+        # E1 and E2 run the other way; W is the only one left
+        {"trip": descriptor | {"directionId": 1}, "delay": 30},
+    )
+    assert [(u.trip_id, u.delay_s) for u in update.trip_updates] == [("t:E2", None), ("t:W", 30)]
+    assert stats.failed == {FailureKind.AMBIGUOUS_TRIP: 1}
+    assert stats.matched_by_descriptor == 2
 
 
 def test_descriptor_without_trip_id_matches_when_unique(tiny: Network) -> None:
