@@ -12,12 +12,18 @@ from typing import Any
 import ferrobus
 import numpy as np
 
+from benchmarks.ferrobus_causes import Rules, breakdown
 from benchmarks.peers_nigiri import quiet_stderr
 from benchmarks.queries import DAY, Inputs, PointQuery, Timed, timed
 
 MAX_WALK_S = 15 * 60  # as our planner's default max_walk_min
 MAX_TRANSFERS = 6
 TOLERANCE_S = 60
+# ferrobus walks at ferrobus_core::WALKING_SPEED, compiled in (ours: the query's, 1.3 m/s).
+WALK_SPEED_MPS = 1.4
+# Its footpaths join every two stops within this much walking (its default, made explicit);
+# ours join stops within the region's transfer radius (300 m in a straight line).
+FOOTPATH_LIMIT_S = 1200
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +41,9 @@ class Ferrobus:
     def __init__(self, osm: Path, folders: Sequence[Path], day: dt.date) -> None:
         """Build the model (street network, RAPTOR timetable of `day`, stop links)."""
         with quiet_stderr():
-            self.model = ferrobus.create_transit_model(str(osm), [str(f) for f in folders], day)
+            self.model = ferrobus.create_transit_model(
+                str(osm), [str(f) for f in folders], day, FOOTPATH_LIMIT_S
+            )
 
     def route(self, query: PointQuery) -> Answer:
         """Snap both ends (their walks to nearby stops), then the fastest walk+transit route."""
@@ -51,6 +59,17 @@ class Ferrobus:
         arrival = query.time_s + int(found["travel_time_seconds"])
         return Answer(arrival, bool(found["used_transit"]), route_ms)
 
+    def journey(self, query: PointQuery) -> str | None:
+        """The GeoJSON legs of the journey behind `route`'s answer (not timed; may differ)."""
+        origin = self._point(query.origin.lat, query.origin.lon)
+        destination = self._point(query.destination.lat, query.destination.lon)
+        if origin is None or destination is None:
+            return None
+        found: str | None = ferrobus.detailed_journey(
+            self.model, origin, destination, query.time_s, MAX_TRANSFERS
+        )
+        return found
+
     def _point(self, lat: float, lon: float) -> Any:
         try:
             return ferrobus.create_transit_point(lat, lon, self.model, MAX_WALK_S)
@@ -58,12 +77,14 @@ class Ferrobus:
             return None
 
 
-def run_ferrobus(inputs: Inputs, osm: Path, folders: Sequence[Path]) -> Timed[Answer]:
-    """The ferrobus answers to the coordinate queries (model build printed), snapping timed."""
+def run_ferrobus(
+    inputs: Inputs, osm: Path, folders: Sequence[Path]
+) -> tuple[Ferrobus, Timed[Answer]]:
+    """The model and its answers to the coordinate queries (build printed), snapping timed."""
     started = time.perf_counter()
     peer = Ferrobus(osm, folders, DAY)
     print(f"ferrobus: model built in {time.perf_counter() - started:.2f} s")
-    return timed(peer.route, inputs.points)
+    return peer, timed(peer.route, inputs.points)
 
 
 def agreement(ours: Timed[tuple[int | None, int]], theirs: Timed[Answer]) -> list[str]:
@@ -81,16 +102,22 @@ def agreement(ours: Timed[tuple[int | None, int]], theirs: Timed[Answer]) -> lis
             earlier += 1
         else:
             later += 1
-    routes = [a.route_ms for a in theirs.answers if a.arrival_s is not None]
     return [
         f"earliest arrival within {TOLERANCE_S} s: {same}; ours earlier: {earlier}; "
         f"ferrobus earlier: {later}; only ours found: {only_ours}; "
         f"only ferrobus found: {only_theirs}; ferrobus walk-only answers: {walk_only}",
         f"queries with a transit journey: ours {sum(a is not None for a, _ in ours.answers)}, "
         f"ferrobus {sum(a.used_transit for a in theirs.answers)}",
-        f"ferrobus find_route alone (points snapped beforehand): p50 "
-        f"{float(np.percentile(routes, 50)):.3f} ms, p95 {float(np.percentile(routes, 95)):.3f} ms",
     ]
+
+
+def route_times(theirs: Timed[Answer]) -> str:
+    """A line with ferrobus's find_route times alone (its points snapped beforehand)."""
+    routes = [a.route_ms for a in theirs.answers if a.arrival_s is not None]
+    return (
+        f"ferrobus find_route alone (points snapped beforehand): p50 "
+        f"{float(np.percentile(routes, 50)):.3f} ms, p95 {float(np.percentile(routes, 95)):.3f} ms"
+    )
 
 
 def finds_as_many(ours: Timed[tuple[int | None, int]], theirs: Timed[Answer]) -> bool:
@@ -98,3 +125,16 @@ def finds_as_many(ours: Timed[tuple[int | None, int]], theirs: Timed[Answer]) ->
     return sum(a is not None for a, _ in ours.answers) >= sum(
         a.used_transit for a in theirs.answers
     )
+
+
+def causes(
+    inputs: Inputs, feeds: Sequence[str], peer: Ferrobus,
+    ours: Timed[tuple[int | None, int]], theirs: Timed[Answer],
+) -> list[str]:  # fmt: skip
+    """Why ferrobus arrives earlier than `ours` (found walking at `WALK_SPEED_MPS`), counted."""
+    rules = Rules(
+        inputs.network, inputs.streets, tuple(feeds), WALK_SPEED_MPS, MAX_WALK_S, FOOTPATH_LIMIT_S
+    )
+    best = [a.arrival_s if a.used_transit else None for a in theirs.answers]
+    mine = [arrival for arrival, _ in ours.answers]
+    return breakdown(rules, inputs.points, mine, best, peer.journey, TOLERANCE_S)

@@ -12,7 +12,8 @@ between coordinates, walk + transit, journeys without itineraries, (e) walk + bi
 the full plan (itineraries with geometry; JSON output not timed). Peers on the same queries:
 nigiri for (b) (stop offsets; its own footpaths), ferrobus for (d) (OSM walking, both ends
 snapped inside the timing). Both read an interpolated copy of the feeds, as ferrobus rejects
-blank stop times.
+blank stop times. (d') is (d) walking at ferrobus's fixed 1.4 m/s; the queries where ferrobus
+still arrives earlier are counted by cause (`benchmarks.ferrobus_causes`).
 
 ``--scale [K]`` also builds the feeds replicated K times (no K: about 5 million connections),
 each copy under its own feed ids and moved in space and time, without OSM, and times (a) and
@@ -27,7 +28,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -83,8 +84,14 @@ def found(js: list[Journey]) -> Found:
     return (min((j.arrival_s for j in js), default=None), len(js))
 
 
-def door_query(network: Network, q: PointQuery, modes: frozenset[QueryMode]) -> Query:
-    return Query(q.origin, q.destination, query_datetime(network, q.time_s), modes=modes)
+def door_query(
+    network: Network,
+    q: PointQuery,
+    modes: frozenset[QueryMode],
+    walk_speed_mps: float | None = None,
+) -> Query:
+    query = Query(q.origin, q.destination, query_datetime(network, q.time_s), modes=modes)
+    return query if walk_speed_mps is None else replace(query, walk_speed_mps=walk_speed_mps)
 
 
 def earliest(inputs: Inputs, net: Network | None = None) -> Timed[Found]:
@@ -101,12 +108,15 @@ def pareto(inputs: Inputs, window_s: int = 0, net: Network | None = None) -> Tim
     )
 
 
-def door_to_door(inputs: Inputs) -> Timed[Found]:
-    net, streets, modes = inputs.network, inputs.streets, frozenset({"walk", "transit"})
-    return timed(
-        lambda q: found(journeys(net, streets, None, door_query(net, q, modes))),  # type: ignore[arg-type]
-        inputs.points,
-    )
+def door_to_door(inputs: Inputs, walk_speed_mps: float | None = None) -> Timed[Found]:
+    """(d); at another walking speed than the query's default when given (for a peer's)."""
+    net, streets = inputs.network, inputs.streets
+    modes: frozenset[QueryMode] = frozenset({"walk", "transit"})
+
+    def run(q: PointQuery) -> Found:
+        return found(journeys(net, streets, None, door_query(net, q, modes, walk_speed_mps)))
+
+    return timed(run, inputs.points)
 
 
 def full_plan(inputs: Inputs) -> Timed[Found]:
@@ -182,8 +192,14 @@ class Peers:
 
 def run_peers(inputs: Inputs, ours: Results, folder: Path) -> Peers:
     from benchmarks.feed_copies import interpolated_copies
+    from benchmarks.peers_ferrobus import (
+        WALK_SPEED_MPS,
+        causes,
+        finds_as_many,
+        route_times,
+        run_ferrobus,
+    )
     from benchmarks.peers_ferrobus import agreement as ferrobus_agreement
-    from benchmarks.peers_ferrobus import finds_as_many, run_ferrobus
     from benchmarks.peers_nigiri import agreement as nigiri_agreement
     from benchmarks.peers_nigiri import run_nigiri
 
@@ -193,15 +209,23 @@ def run_peers(inputs: Inputs, ours: Results, folder: Path) -> Peers:
     osm = inputs.region.osm_path()
     if osm is None:
         raise SystemExit("ferrobus needs the region's OSM extract")
-    ferrobus = run_ferrobus(inputs, osm, [f for _, f in feeds])
+    peer, ferrobus = run_ferrobus(inputs, osm, [f for _, f in feeds])
     print_table({"nigiri (b)": nigiri, "ferrobus (d), snapping included": ferrobus}, {})
     walked = pareto_with_footpaths(inputs)
     print(f"(b') ours with the destination's footpaths as egress: p50 {walked.percentile(50):.3f}"
           f" ms, p95 {walked.percentile(95):.3f} ms")  # fmt: skip
+    paced = door_to_door(inputs, WALK_SPEED_MPS)
+    print(f"(d') ours walking at ferrobus's {WALK_SPEED_MPS} m/s: p50 {paced.percentile(50):.3f}"
+          f" ms, p95 {paced.percentile(95):.3f} ms")  # fmt: skip
     for title, lines in (
         ("(b) vs nigiri", nigiri_agreement(ours["b"], nigiri)),
         ("(b') vs nigiri", nigiri_agreement(walked, nigiri)),
-        ("(d) vs ferrobus", ferrobus_agreement(ours["d"], ferrobus)),
+        ("(d) vs ferrobus", [*ferrobus_agreement(ours["d"], ferrobus), route_times(ferrobus)]),
+        (
+            "(d') vs ferrobus",
+            ferrobus_agreement(paced, ferrobus)
+            + causes(inputs, [i for i, _ in feeds], peer, paced, ferrobus),
+        ),
     ):
         print(f"{title}: " + "\n    ".join(lines))
     return Peers(nigiri, ferrobus, finds_as_many(ours["d"], ferrobus))
