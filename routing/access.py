@@ -18,31 +18,47 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from numba import njit
 
-from routing.geo import EARTH_RADIUS_M, haversine_one
+from routing.access_kernel import (
+    CROW,
+    CROW_FLY_DETOUR,
+    NAMED,
+    STREET,
+    EndArrays,
+    Limits,
+    coordinate_end,
+    plain,
+    reach_stops,
+)
 from routing.network import Network
-from routing.offset_pruning import Mask, useful
+from routing.offset_pruning import Mask, pruning_scratch, pruning_tables, useful
 from routing.query import AccessMode, Location, Offset, OffsetArrays, StopRef
 from routing.realtime import RealtimeOverlay
-from routing.snap import EdgeSnap
-from routing.street_islands import snap_to_mainland, stop_nodes
-from routing.street_search import Attached, StreetTree, attached_items, shortest_path_tree
+from routing.snap import EdgeSnap, edge_index, edge_snap
+from routing.street_islands import on_mainland, snap_to_mainland, stop_nodes
+from routing.street_search import (
+    Attached,
+    StreetTree,
+    attached_items,
+    graph_arrays,
+    search_workspace,
+    shortest_path_tree,
+)
 from routing.streets import F64, I32, CsrGraph, StreetGraph
 
-# The crow-fly fallback lengthens straight lines as the build's crow-fly footpaths do.
-CROW_FLY_DETOUR = 1.3
 MAX_SNAP_M = 500.0
+__all__ = ["CROW", "CROW_FLY_DETOUR", "NAMED", "STREET"]
 
 Coords = list[tuple[float, float]]
 I8 = npt.NDArray[np.int8]
-# How a stop was reached: a straight line, the street search, or being the stop named.
-CROW, STREET, NAMED = 0, 1, 2
 _REVERSED: weakref.WeakKeyDictionary[StreetGraph, StreetGraph] = weakref.WeakKeyDictionary()
 # Per network: a KD-tree over every boardable stop. Per street graph and mode: the stops
 # attached to it (compact arrays) and a KD-tree over those that are not.
 _STOPS: weakref.WeakKeyDictionary[Network, _StopIndex | None] = weakref.WeakKeyDictionary()
 _LINKS: weakref.WeakKeyDictionary[StreetGraph, dict[str, _StopLinks]] = weakref.WeakKeyDictionary()
+_ENDS: weakref.WeakKeyDictionary[StreetGraph, dict[tuple[str, bool], tuple[Any, ...]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 class UnknownStop(LookupError):
@@ -163,6 +179,11 @@ def street_access(
     `overlay` is the realtime state the transit search will use),
     unless `prune` is False (every stop reached, e.g. to show what lies within a walk).
     """
+    if streets is not None and end.stop < 0:
+        limits_ = Limits(end.lat, end.lon, MAX_SNAP_M, reverse, speed_mps, float(max_s), prune)
+        found = _coordinate_access(network, streets, end, mode, limits_, usable, overlay)
+        if found is not None:
+            return found
     limits = (mode, speed_mps, max_s)
     snap = _snap(streets, end, mode)
     searched = _search(network, streets, end, snap, limits, reverse)
@@ -176,7 +197,7 @@ def street_access(
     named = _by_stop(network, end.stop, max_s) if end.stop >= 0 and mode == "walk" else _empty()
     finite = math.isfinite(end.lat) and math.isfinite(end.lon)
     crow = crow if crow is not None and finite else _NO_STOPS
-    stops, seconds, metres, how = _reach(
+    stops, seconds, metres, how = reach_stops(
         street[0], street[1], links.stops, links.extra_m, crow.stops, crow.lat, crow.lon,
         end.lat, end.lon, named[0], named[1], speed_mps, float(max_s), _slots(network.n_stops),
     )  # fmt: skip
@@ -187,6 +208,63 @@ def street_access(
     whole_s = np.ceil(seconds - 1e-9).astype(np.int32)
     table = OffsetArrays(stops, whole_s, np.round(metres, 1), mode)
     return StreetAccess(end, mode, reverse, speed_mps, table, how, tree, snap, reached)
+
+
+def _coordinate_access(
+    network: Network,
+    streets: StreetGraph,
+    end: Endpoint,
+    mode: AccessMode,
+    limits: Limits,
+    usable: Mask | None,
+    overlay: RealtimeOverlay | None,
+) -> StreetAccess | None:
+    """`street_access` of a coordinate, in one kernel call; None when it is off the streets."""
+    tables = pruning_tables(network, overlay)
+    ok = tables.all_ok if usable is None else np.asarray(usable, np.bool_)
+    arrays = _end_arrays(network, streets, mode, limits.reverse)
+    scratch = _scratch(network, streets, tables.cum.size)
+    snapped, tree, offsets, reached = coordinate_end(
+        arrays, scratch, tuple(tables), ok, tuple(limits)
+    )
+    if snapped[0] < 0:
+        return None
+    index = edge_index(streets, mode)
+    snap = edge_snap(index, snapped[0], snapped[1], snapped[2:])
+    stops, whole_s, metres, how = offsets
+    table = OffsetArrays(stops, whole_s, metres, mode)
+    found = StreetTree(*tree, streets.n_nodes)
+    speed = limits.speed_mps
+    return StreetAccess(end, mode, limits.reverse, speed, table, how, found, snap, reached)
+
+
+def _end_arrays(
+    network: Network, streets: StreetGraph, mode: str, reverse: bool
+) -> tuple[Any, ...]:
+    """`EndArrays` of `mode` in one direction (`plain`), made once per street graph."""
+    per_graph = _ENDS.setdefault(streets, {})
+    found = per_graph.get((mode, reverse))
+    if found is None:
+        graph = (reversed_streets(streets) if reverse else streets).graph(mode)
+        links = _links(network, streets, mode)
+        crow = links.off_streets or _NO_STOPS
+        found = per_graph[(mode, reverse)] = plain(
+            EndArrays(
+                edge_index(streets, mode).arrays, on_mainland(streets, mode),
+                *graph_arrays(graph), links.attached.ptr, links.attached.items, links.stops,
+                links.extra_m, crow.stops, crow.lat, crow.lon,
+            )
+        )  # fmt: skip
+    return found
+
+
+def _scratch(network: Network, streets: StreetGraph, n_positions: int) -> tuple[Any, ...]:
+    """This thread's scratch arrays for one end's search: a `Scratch` as a plain tuple."""
+    pushes = max(streets.walk.n_edges, streets.bike.n_edges, streets.car.n_edges) + 2
+    return (
+        *search_workspace(streets.n_nodes, pushes), _slots(network.n_stops),
+        *pruning_scratch(n_positions),
+    )  # fmt: skip
 
 
 def street_end(
@@ -294,54 +372,6 @@ def _search(
     graph = reversed_streets(streets) if reverse else streets
     on_nodes = _links(network, streets, mode).attached
     return shortest_path_tree(graph, mode, nodes, cost, max_s, speed_mps, attached=on_nodes)
-
-
-@njit(cache=True, nogil=True)
-def _reach(
-    street_at: I32, street_s: F64, link_stops: I32, link_extra_m: F64, crow_stops: I32,
-    crow_lat: F64, crow_lon: F64, lat: float, lon: float, named_stops: I32, named_s: F64,
-    speed: float, max_s: float, slot: I32,
-) -> tuple[I32, F64, F64, I8]:  # fmt: skip
-    """The quickest way to each stop within `max_s`, sorted by stop: (stops, s, m, how).
-
-    Ways: along the streets (`street_s` seconds to the node of linked stop `street_at`, plus
-    its link of `link_extra_m`), in a straight line lengthened by the detour factor, or from
-    the named stop (`named_*`, seconds on foot). On a tie the first of those wins. `slot` (one per
-    stop, at -1) is scratch, left as found.
-    """
-    n = street_at.size + crow_stops.size + named_stops.size
-    stops, seconds = np.empty(n, np.int32), np.empty(n)
-    metres, how = np.empty(n), np.empty(n, np.int8)
-    count = 0
-    radius = max_s * speed / CROW_FLY_DETOUR
-    dlat = math.degrees(radius / EARTH_RADIUS_M)  # no nearer than its latitude difference
-    for i in range(n):
-        if i < crow_stops.size:
-            if abs(crow_lat[i] - lat) > dlat:
-                continue
-            m = haversine_one(lat, lon, crow_lat[i], crow_lon[i]) * CROW_FLY_DETOUR
-            s, kind, stop = m / speed, CROW, crow_stops[i]
-        elif i < crow_stops.size + street_at.size:
-            x = street_at[i - crow_stops.size]
-            m = street_s[i - crow_stops.size] * speed + link_extra_m[x]
-            s, kind, stop = m / speed, STREET, link_stops[x]
-        else:
-            x = i - crow_stops.size - street_at.size
-            s, kind, stop = named_s[x], NAMED, named_stops[x]
-            m = s * speed
-        if not s <= max_s:
-            continue
-        at = slot[stop]
-        if at < 0:
-            at = slot[stop] = count
-            count += 1
-        elif s >= seconds[at]:
-            continue
-        stops[at], seconds[at], metres[at], how[at] = stop, s, m, kind
-    order = np.argsort(stops[:count])
-    for x in range(count):
-        slot[stops[x]] = -1
-    return stops[order], seconds[order], metres[order], how[order]
 
 
 def _by_stop(network: Network, stop: int, max_s: float) -> tuple[I32, F64]:

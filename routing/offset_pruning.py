@@ -34,8 +34,8 @@ I32 = npt.NDArray[np.int32]
 I64 = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]
 
-_TABLES: weakref.WeakKeyDictionary[Network, _Tables] = weakref.WeakKeyDictionary()
-_REALTIME: weakref.WeakKeyDictionary[RealtimeOverlay, _Tables] = weakref.WeakKeyDictionary()
+_TABLES: weakref.WeakKeyDictionary[Network, PruningTables] = weakref.WeakKeyDictionary()
+_REALTIME: weakref.WeakKeyDictionary[RealtimeOverlay, PruningTables] = weakref.WeakKeyDictionary()
 _local = threading.local()
 
 
@@ -60,9 +60,9 @@ def useful(
     """
     if stops.size < 2:
         return np.ones(stops.size, dtype=np.bool_)
-    t = _tables(network, overlay)
-    key, owner = _scratch(t.cum.size)
-    keep: Mask = _useful(
+    t = pruning_tables(network, overlay)
+    key, owner = pruning_scratch(t.cum.size)
+    keep: Mask = useful_kernel(
         stops.astype(np.int64), seconds.astype(np.float64), t.sp_ptr, t.sp_pattern, t.sp_pos,
         t.ps_ptr, t.cum, t.flags, t.weak,
         t.all_ok if usable is None else np.asarray(usable, np.bool_),
@@ -71,7 +71,7 @@ def useful(
     return keep
 
 
-class _Tables(NamedTuple):
+class PruningTables(NamedTuple):
     """The network's arrays the pruning reads, typed once, and its per-position tables."""
 
     sp_ptr: I64
@@ -86,7 +86,7 @@ class _Tables(NamedTuple):
     all_ok: Mask
 
 
-def _scratch(n: int) -> tuple[F64, I64]:
+def pruning_scratch(n: int) -> tuple[F64, I64]:
     """This thread's per-position keys and owners (kept at inf and -1 between calls)."""
     found = getattr(_local, "scratch", None)
     if found is None or found[0].size < n:
@@ -95,7 +95,7 @@ def _scratch(n: int) -> tuple[F64, I64]:
     return scratch
 
 
-def _tables(network: Network, overlay: RealtimeOverlay | None = None) -> _Tables:
+def pruning_tables(network: Network, overlay: RealtimeOverlay | None = None) -> PruningTables:
     """Per pattern position: cumulative largest hop ``H(i)``, and the pattern's flags there.
 
     With an overlay, hops are the larger of the timetable's and the overlay's: a delayed trip
@@ -112,7 +112,7 @@ def _tables(network: Network, overlay: RealtimeOverlay | None = None) -> _Tables
             typed(network.pattern_time_ptr),
         )  # fmt: skip
         flags = _per_position(*ptr, np.asarray(network.stop_time_flags, np.uint8), False)
-        found = _Tables(
+        found = PruningTables(
             typed(network.stop_pattern_ptr), typed(network.stop_patterns),
             typed(network.stop_pattern_pos), *ptr,
             _hops(*ptr, np.asarray(network.arrival), np.asarray(network.departure)), flags,
@@ -160,15 +160,18 @@ def _hops(stop_ptr: Any, trip_ptr: Any, time_ptr: Any, arrival: Any, departure: 
 
 
 @njit(cache=True, nogil=True)
-def _useful(
+def useful_kernel(
     stops: Any, seconds: Any, sp_ptr: Any, sp_pattern: Any, sp_pos: Any, ps_ptr: Any,
     cum: Any, flags: Any, weak: Any, ok: Any, forbidden: int, egress: bool, key: Any,
     owner: Any,
 ) -> Any:  # fmt: skip
-    # Each offset's key is written at its pattern positions, then each pattern touched is
-    # scanned once in travel order (backwards for egress) with a running minimum: no sort.
-    # A `weak` position (some realtime trip skips it) may be useful but dominates nothing.
-    # `key` and `owner` come at inf and -1 and are left so.
+    """`useful` in numba, on `PruningTables` arrays; `forbidden` is the flag that rules out a stop.
+
+    Each offset's key is written at its pattern positions, then each pattern touched is
+    scanned once in travel order (backwards for egress) with a running minimum: no sort.
+    A `weak` position (some realtime trip skips it) may be useful but dominates nothing.
+    `key` and `owner` come at inf and -1 and are left so.
+    """
     touched = np.zeros(ps_ptr.size - 1, dtype=np.bool_)
     patterns = np.empty(ps_ptr.size - 1, dtype=np.int64)
     n_patterns = 0

@@ -7,7 +7,7 @@ import math
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -71,17 +71,6 @@ class _Projection:
         y = EARTH_RADIUS_M * np.radians(lat)
         return np.column_stack([x, y])
 
-    def point(self, lat: float, lon: float) -> tuple[float, float]:
-        """`xy` of one point."""
-        return EARTH_RADIUS_M * self.cos_lat0 * math.radians(lon), EARTH_RADIUS_M * math.radians(
-            lat
-        )
-
-    def latlon(self, x: float, y: float) -> tuple[float, float]:
-        lat = math.degrees(y / EARTH_RADIUS_M)
-        lon = math.degrees(x / (EARTH_RADIUS_M * self.cos_lat0))
-        return lat, lon
-
 
 @dataclass(frozen=True, slots=True)
 class _NodeIndex:
@@ -89,10 +78,16 @@ class _NodeIndex:
     nodes: I32
 
 
-@dataclass(frozen=True, slots=True)
-class _Grid:
-    """Square cells of `cell` metres from (x0, y0), ``nx`` by ``ny``: edges per cell (CSR)."""
+class SnapArrays(NamedTuple):
+    """What `snap_kernel` reads of one mode: its undirected edges, projected, and their grid.
 
+    Edge ``e`` joins nodes ``a[e] < b[e]`` (``a_to_b`` / ``b_to_a``: the directions the mode
+    may travel it); ``xy_a`` / ``xy_b`` are its ends on the equirectangular projection of
+    ``cos_lat0``; the grid's square cells of ``cell`` metres from (``x0``, ``y0``), ``nx`` by
+    ``ny``, list the edges meeting them (CSR ``ptr`` / ``edges`` over ``gx * ny + gy``).
+    """
+
+    cos_lat0: float
     x0: float
     y0: float
     cell: float
@@ -100,13 +95,6 @@ class _Grid:
     ny: int
     ptr: I32
     edges: I32
-
-
-@dataclass(frozen=True, slots=True)
-class _EdgeIndex:
-    """Undirected edges of one mode, projected, and a grid over them; every node allowed."""
-
-    grid: _Grid
     a: I32
     b: I32
     a_to_b: npt.NDArray[np.bool_]
@@ -114,6 +102,13 @@ class _EdgeIndex:
     length_m: F64
     xy_a: F64
     xy_b: F64
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeIndex:
+    """A mode's `SnapArrays`, and the mask allowing every node."""
+
+    arrays: SnapArrays
     everywhere: npt.NDArray[np.bool_]
 
 
@@ -199,33 +194,56 @@ def snap_point(
         The snap, or None when no usable edge lies within `max_dist_m` (the point is outside
         the extract: the caller falls back to a crow-fly leg with a detour factor).
     """
-    index = _cached(streets, f"edges:{mode}", lambda: _edge_index(streets, mode))
-    if index.a.size == 0 or not (math.isfinite(lat) and math.isfinite(lon)):
-        return None
-    projection = _projection(streets)
-    px, py = projection.point(lat, lon)
+    index = edge_index(streets, mode)
     ok = index.everywhere if within is None else within
+    e, tb, snapped_lat, snapped_lon, offset_m = snap_kernel(index.arrays, ok, lat, lon, max_dist_m)
+    return None if e < 0 else edge_snap(index, e, tb, (snapped_lat, snapped_lon, offset_m))
+
+
+def edge_index(streets: StreetGraph, mode: str) -> EdgeIndex:
+    """The mode's edges projected and gridded for snapping (built once per graph and mode)."""
+    return _cached(streets, f"edges:{mode}", lambda: _edge_index(streets, mode))
+
+
+def edge_snap(index: EdgeIndex, e: int, tb: float, at: tuple[float, float, float]) -> EdgeSnap:
+    """The `EdgeSnap` of `snap_kernel`'s answer: edge `e`, position `tb`, (lat, lon, offset)."""
+    length = float(index.arrays.length_m[e])
+    return EdgeSnap(
+        node_a=int(index.arrays.a[e]),
+        node_b=int(index.arrays.b[e]),
+        dist_a_m=tb * length,
+        dist_b_m=(1.0 - tb) * length,
+        offset_m=at[2],
+        lat=at[0],
+        lon=at[1],
+        a_to_b=bool(index.arrays.a_to_b[e]),
+        b_to_a=bool(index.arrays.b_to_a[e]),
+    )
+
+
+@njit(cache=True, nogil=True)
+def snap_kernel(
+    sa: SnapArrays, ok: npt.NDArray[np.bool_], lat: float, lon: float, max_dist_m: float
+) -> tuple[int, float, float, float, float]:
+    """`snap_point` in numba: (edge, position on it, snapped lat, lon, offset); edge -1: none."""
+    if sa.a.size == 0 or not (math.isfinite(lat) and math.isfinite(lon)):
+        return -1, 0.0, math.nan, math.nan, math.inf
+    px = EARTH_RADIUS_M * sa.cos_lat0 * math.radians(lon)
+    py = EARTH_RADIUS_M * math.radians(lat)
     # The projection errs by well under 1% over a city: the bound leaves room for it.
-    e, tb = _nearest_edge(px, py, index.grid, index.xy_a, index.xy_b, index.a, index.b, ok,
-                          max_dist_m * 1.01 + 1.0)  # fmt: skip
+    e, tb = _nearest_in_grid(
+        px, py, sa.x0, sa.y0, sa.cell, sa.nx, sa.ny, sa.ptr, sa.edges, sa.xy_a, sa.xy_b,
+        sa.a, sa.b, ok, max_dist_m * 1.01 + 1.0,
+    )  # fmt: skip
     if e < 0:
-        return None
-    (xa, ya), (xb, yb) = index.xy_a[e].tolist(), index.xy_b[e].tolist()
-    snapped_lat, snapped_lon = projection.latlon(xa + tb * (xb - xa), ya + tb * (yb - ya))
+        return -1, 0.0, math.nan, math.nan, math.inf
+    xa, ya, xb, yb = sa.xy_a[e, 0], sa.xy_a[e, 1], sa.xy_b[e, 0], sa.xy_b[e, 1]
+    snapped_lat = math.degrees((ya + tb * (yb - ya)) / EARTH_RADIUS_M)
+    snapped_lon = math.degrees((xa + tb * (xb - xa)) / (EARTH_RADIUS_M * sa.cos_lat0))
     offset_m = haversine_one(lat, lon, snapped_lat, snapped_lon)
     if offset_m > max_dist_m:
-        return None
-    return EdgeSnap(
-        node_a=int(index.a[e]),
-        node_b=int(index.b[e]),
-        dist_a_m=tb * float(index.length_m[e]),
-        dist_b_m=(1.0 - tb) * float(index.length_m[e]),
-        offset_m=offset_m,
-        lat=snapped_lat,
-        lon=snapped_lon,
-        a_to_b=bool(index.a_to_b[e]),
-        b_to_a=bool(index.b_to_a[e]),
-    )
+        return -1, 0.0, math.nan, math.nan, math.inf
+    return e, tb, snapped_lat, snapped_lon, offset_m
 
 
 def _cached(streets: StreetGraph, key: str, build: Callable[[], T]) -> T:
@@ -256,7 +274,7 @@ def _node_index(streets: StreetGraph, mode: str) -> _NodeIndex:
     return _NodeIndex(tree=cKDTree(xy), nodes=nodes)
 
 
-def _edge_index(streets: StreetGraph, mode: str) -> _EdgeIndex:
+def _edge_index(streets: StreetGraph, mode: str) -> EdgeIndex:
     graph = streets.graph(mode)
     tail = np.repeat(np.arange(streets.n_nodes, dtype=np.int64), np.diff(graph.indptr))
     head = graph.indices.astype(np.int64)
@@ -270,30 +288,27 @@ def _edge_index(streets: StreetGraph, mode: str) -> _EdgeIndex:
     b_to_a[inverse[tail > head]] = True
     a, b = lo[first].astype(np.int32), hi[first].astype(np.int32)
     projection = _projection(streets)
-    xy_a = projection.xy(streets.node_lat[a], streets.node_lon[a])
-    xy_b = projection.xy(streets.node_lat[b], streets.node_lon[b])
-    return _EdgeIndex(
-        grid=_grid(xy_a, xy_b),
-        a=a,
-        b=b,
-        a_to_b=a_to_b,
-        b_to_a=b_to_a,
-        length_m=graph.length_m[first].astype(np.float64),
-        xy_a=np.ascontiguousarray(xy_a),
-        xy_b=np.ascontiguousarray(xy_b),
-        everywhere=np.ones(streets.n_nodes, dtype=np.bool_),
-    )
+    xy_a = np.ascontiguousarray(projection.xy(streets.node_lat[a], streets.node_lon[a]))
+    xy_b = np.ascontiguousarray(projection.xy(streets.node_lat[b], streets.node_lon[b]))
+    arrays = SnapArrays(
+        projection.cos_lat0, *_grid(xy_a, xy_b), a, b, a_to_b, b_to_a,
+        graph.length_m[first].astype(np.float64), xy_a, xy_b,
+    )  # fmt: skip
+    return EdgeIndex(arrays, np.ones(streets.n_nodes, dtype=np.bool_))
 
 
-def _grid(xy_a: F64, xy_b: F64) -> _Grid:
-    """A uniform grid of GRID_CELL_M cells listing the edges whose bounding box meets each."""
+def _grid(xy_a: F64, xy_b: F64) -> tuple[float, float, float, int, int, I32, I32]:
+    """A uniform grid of GRID_CELL_M cells listing the edges whose bounding box meets each.
+
+    (x0, y0, cell, nx, ny, ptr, edges), as in `SnapArrays`.
+    """
     if xy_a.shape[0] == 0:
-        return _Grid(0.0, 0.0, GRID_CELL_M, 1, 1, np.zeros(2, np.int32), np.empty(0, np.int32))
+        return 0.0, 0.0, GRID_CELL_M, 1, 1, np.zeros(2, np.int32), np.empty(0, np.int32)
     lo = np.minimum(xy_a.min(axis=0), xy_b.min(axis=0))
     hi = np.maximum(xy_a.max(axis=0), xy_b.max(axis=0))
     nx, ny = (np.floor((hi - lo) / GRID_CELL_M).astype(np.int64) + 1).tolist()
     ptr, edges = _fill_grid(xy_a, xy_b, float(lo[0]), float(lo[1]), GRID_CELL_M, nx, ny)
-    return _Grid(float(lo[0]), float(lo[1]), GRID_CELL_M, nx, ny, ptr, edges)
+    return float(lo[0]), float(lo[1]), GRID_CELL_M, nx, ny, ptr, edges
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -380,13 +395,3 @@ def _nearest_in_grid(  # noqa: PLR0913
     if best_d > max_d:
         return -1, 0.0
     return best_e, best_t
-
-
-def _nearest_edge(
-    px: float, py: float, grid: _Grid, xy_a: F64, xy_b: F64, a: I32, b: I32,
-    ok: npt.NDArray[np.bool_], max_d: float,
-) -> tuple[int, float]:  # fmt: skip
-    return _nearest_in_grid(
-        px, py, grid.x0, grid.y0, grid.cell, grid.nx, grid.ny, grid.ptr, grid.edges,
-        xy_a, xy_b, a, b, ok, max_d,
-    )  # fmt: skip

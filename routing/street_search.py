@@ -187,7 +187,7 @@ def reached_from(indptr: I32, indices: I32, length: F32, sources: I32) -> tuple[
     cost ``length[e]``; unbounded.
     """
     sources = np.asarray(sources, dtype=np.int32)
-    cost, pred, mark, touched, heap_k, heap_v = _workspace(
+    cost, pred, mark, touched, heap_k, heap_v = search_workspace(
         indptr.size - 1, indices.size + sources.size
     )
     arrays = _arrays(indptr, indices, length, length)
@@ -263,7 +263,7 @@ def _arrays(indptr: I32, indices: I32, length: F32, speed: F32) -> tuple[I32, I3
     )
 
 
-def _prepared(graph: CsrGraph) -> tuple[I32, I32, F32, F32]:
+def graph_arrays(graph: CsrGraph) -> tuple[I32, I32, F32, F32]:
     """`_arrays` of a graph, made once."""
     found = _PREPARED.get(graph)
     if found is None:
@@ -297,17 +297,17 @@ def _tree(
         raise ValueError("attached items are for a graph of another size")
     if target >= streets.n_nodes:
         raise IndexError(f"node {target} out of range ({streets.n_nodes} nodes)")
-    cost, pred, mark, touched, heap_k, heap_v = _workspace(
+    cost, pred, mark, touched, heap_k, heap_v = search_workspace(
         streets.n_nodes, graph.n_edges + sources.shape[0]
     )
-    nodes, costs, preds, items, item_costs = _search(
-        *_prepared(graph), uniform, sources, offsets, float(max_cost), target, on.ptr,
+    nodes, costs, preds, items, item_costs = bounded_search(
+        *graph_arrays(graph), uniform, sources, offsets, float(max_cost), target, on.ptr,
         on.items, cost, pred, mark, touched, heap_k, heap_v,
     )  # fmt: skip
     return StreetTree(nodes, costs, preds, streets.n_nodes), (items, item_costs)
 
 
-def _workspace(n_nodes: int, pushes: int) -> tuple[F64, I32, I32, I32, F64, I32]:
+def search_workspace(n_nodes: int, pushes: int) -> tuple[F64, I32, I32, I32, F64, I32]:
     """This thread's search arrays for `n_nodes` nodes and up to `pushes` heap entries.
 
     Kept between searches (costs at inf, predecessors at -1, marks at 0: each search resets
@@ -327,7 +327,7 @@ def _workspace(n_nodes: int, pushes: int) -> tuple[F64, I32, I32, I32, F64, I32]
 
 
 @njit(cache=True, nogil=True)
-def _search(
+def bounded_search(
     indptr: I32, indices: I32, length: F32, speed: F32, uniform: float, sources: I32,
     offsets: F64, max_cost: float, target: int, item_ptr: I32, items: I32, cost: F64,
     pred: I32, mark: I32, touched: I32, heap_k: F64, heap_v: I32,
@@ -364,9 +364,10 @@ def _search(
 
 @njit(cache=True, nogil=True)
 def _push(keys: F64, vals: I32, size: int, key: float, val: int) -> int:
+    """Insert into the 4-ary min-heap (shallower than a binary one: fewer cache lines per pop)."""
     i = size
     while i > 0:
-        parent = (i - 1) >> 1
+        parent = (i - 1) >> 2
         if keys[parent] <= key:
             break
         keys[i] = keys[parent]
@@ -379,19 +380,21 @@ def _push(keys: F64, vals: I32, size: int, key: float, val: int) -> int:
 
 @njit(cache=True, nogil=True)
 def _pop(keys: F64, vals: I32, size: int) -> int:
-    """Remove the root (read it first); returns the new size."""
+    """Remove the root of the 4-ary heap (read it first); returns the new size."""
     size -= 1
     key, val = keys[size], vals[size]
     i = 0
     while True:
-        child = 2 * i + 1
-        if child >= size:
+        first = 4 * i + 1
+        if first >= size:
             break
-        if child + 1 < size and keys[child + 1] < keys[child]:
-            child += 1
-        if key <= keys[child]:
+        child, best = first, keys[first]
+        for c in range(first + 1, min(first + 4, size)):
+            if keys[c] < best:
+                child, best = c, keys[c]
+        if key <= best:
             break
-        keys[i] = keys[child]
+        keys[i] = best
         vals[i] = vals[child]
         i = child
     keys[i] = key

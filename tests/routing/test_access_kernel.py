@@ -1,0 +1,111 @@
+"""The one-call coordinate search against its steps run one by one, and street costs vs scipy."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+import scipy.sparse as sp
+from scipy.sparse.csgraph import dijkstra
+
+from routing.access import Endpoint, reversed_streets, street_access, street_end
+from routing.access_kernel import reach_stops
+from routing.network import Network
+from routing.offset_pruning import useful
+from routing.street_islands import snap_to_mainland, stop_nodes
+from routing.street_search import attached_items, shortest_path_tree
+from routing.streets import StreetGraph
+
+F64 = npt.NDArray[np.float64]
+I32 = npt.NDArray[np.int32]
+
+WALK = 1.3
+MAX_S = 900.0
+
+
+def _points(network: Network, streets: StreetGraph, n: int) -> list[tuple[float, float]]:
+    """Seeded coordinates near stops on the street extract (it covers the centre only)."""
+    rng = np.random.default_rng(7)
+    stops = rng.choice(np.flatnonzero(streets.stop_node >= 0), n, replace=False)
+    jitter = rng.normal(0, 0.002, (n, 2))
+    lat, lon = network.stop_lat[stops] + jitter[:, 0], network.stop_lon[stops] + jitter[:, 1]
+    return list(zip(lat.tolist(), lon.tolist(), strict=True))
+
+
+def _step_by_step(
+    network: Network, streets: StreetGraph, lat: float, lon: float, reverse: bool
+) -> tuple[I32, I32]:
+    """Snap, search, reach and prune as separate calls: (stops, whole seconds)."""
+    snap = snap_to_mainland(streets, lat, lon, "walk", 500.0)
+    assert snap is not None
+    nodes, along = snap.arrivals() if reverse else snap.departures()
+    node_of, metres = stop_nodes(network, streets, "walk")
+    boardable = (network.stop_location_type == 0) & np.isfinite(network.stop_lat)
+    linked = np.flatnonzero(boardable & (node_of >= 0)).astype(np.int32)
+    off = np.flatnonzero(boardable & (node_of < 0)).astype(np.int32)
+    off_lat, off_lon = network.stop_lat[off].astype(float), network.stop_lon[off].astype(float)
+    graph = reversed_streets(streets) if reverse else streets
+    _, (at, at_s) = shortest_path_tree(
+        graph, "walk", nodes, (along + snap.offset_m) / WALK, MAX_S, WALK,
+        attached=attached_items(node_of[linked], streets.n_nodes),
+    )  # fmt: skip
+    slot = np.full(network.n_stops, -1, np.int32)
+    none_i, none_f = np.empty(0, np.int32), np.empty(0)
+    stops, seconds, _, _ = reach_stops(
+        at, at_s, linked, metres[linked], off, off_lat, off_lon, lat, lon, none_i, none_f,
+        WALK, MAX_S, slot,
+    )  # fmt: skip
+    keep = useful(network, stops, seconds, egress=reverse)
+    return stops[keep], np.ceil(seconds[keep] - 1e-9).astype(np.int32)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_one_call_equals_the_steps(
+    porto_alegre_network: Network, porto_alegre_streets: StreetGraph | None, reverse: bool
+) -> None:
+    network, streets = porto_alegre_network, porto_alegre_streets
+    assert streets is not None
+    compared = 0
+    for lat, lon in _points(network, streets, 60):
+        if snap_to_mainland(streets, lat, lon, "walk", 500.0) is None:
+            continue
+        access = street_access(
+            network, streets, Endpoint(lat, lon), "walk", WALK, MAX_S, reverse=reverse
+        )
+        stops, seconds = _step_by_step(network, streets, lat, lon, reverse)
+        assert access.table.stops.tolist() == stops.tolist()
+        assert access.table.duration_s.tolist() == seconds.tolist()
+        compared += 1
+    assert compared >= 50
+
+
+def test_street_seconds_match_scipy(
+    porto_alegre_network: Network, porto_alegre_streets: StreetGraph | None
+) -> None:
+    """The tree's cost at each reached node is scipy's Dijkstra from the snapped edge's ends."""
+    network, streets = porto_alegre_network, porto_alegre_streets
+    assert streets is not None
+    g = streets.walk
+    n = streets.n_nodes
+    matrix = sp.csr_matrix((g.length_m.astype(np.float64), g.indices, g.indptr), shape=(n, n))
+    checked = 0
+    for lat, lon in _points(network, streets, 20):
+        snap = street_end(streets, Endpoint(lat, lon), "walk", WALK).snap
+        if snap is None:
+            continue  # off the centre extract
+        access = street_access(network, streets, Endpoint(lat, lon), "walk", WALK, MAX_S)
+        assert access.tree is not None
+        nodes, along = snap.departures()
+        start = np.full(n, np.inf)
+        for node, d in zip(nodes.tolist(), (along + snap.offset_m).tolist(), strict=True):
+            start[node] = min(start[node], d)
+        best = np.min(
+            [dijkstra(matrix, indices=int(v), limit=MAX_S * WALK) + start[v] for v in nodes],
+            axis=0,
+        )
+        tree = access.tree
+        np.testing.assert_allclose(tree.costs, best[tree.nodes] / WALK, rtol=1e-9, atol=1e-6)
+        inside = np.flatnonzero(best / WALK <= MAX_S - 1e-6)
+        assert set(inside.tolist()) <= set(tree.nodes.tolist())
+        checked += 1
+    assert checked >= 15
