@@ -120,12 +120,18 @@ def stop_bounds(zone: I32, matrix: I32, stops: I32, seconds: I32, slack: int, ou
     direction); `slack` is taken off every bound (see `realtime_slack`). INF: unreachable.
     """
     k = matrix.shape[0]
-    by_zone = np.full(k, INF, np.int64)
+    # The quickest egress from each zone first: a destination's stops share a few zones,
+    # and each zone's column of the matrix is read once (a strided read of k rows).
+    egress = np.full(k, INF, np.int64)
     for x in range(stops.size):
-        b = zone[stops[x]]
+        egress[zone[stops[x]]] = min(egress[zone[stops[x]]], seconds[x])
+    by_zone = np.full(k, INF, np.int64)
+    for b in range(k):
+        if egress[b] == INF:
+            continue
         for a in range(k):
             if matrix[a, b] < INF:
-                by_zone[a] = min(by_zone[a], np.int64(matrix[a, b]) + seconds[x])
+                by_zone[a] = min(by_zone[a], np.int64(matrix[a, b]) + egress[b])
     for a in range(k):
         if by_zone[a] < INF:
             by_zone[a] = max(by_zone[a] - slack, 0)
