@@ -11,17 +11,19 @@ The transit search (`routing.raptor`) has this contract::
 
 returning the Pareto set over (arrival, transfers) — for arrive-by, over (departure, transfers)
 — for each departure in the window (range RAPTOR), access and egress given as `Offset`s.
+
+The three types are NamedTuples, immutable like frozen dataclasses but built four times
+faster: a query makes a few dozen of them, within a budget of a few hundred microseconds.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from routing.query import Offset
 
 
-@dataclass(frozen=True, slots=True)
-class RideLeg:
+class RideLeg(NamedTuple):
     """Aboard trip `trip` of service day `day`, between two positions of its pattern."""
 
     trip: int
@@ -35,8 +37,7 @@ class RideLeg:
     arrival_s: int
 
 
-@dataclass(frozen=True, slots=True)
-class TransferLeg:
+class TransferLeg(NamedTuple):
     """A footpath between two stops (street walk, crow-fly link or transfers.txt)."""
 
     from_stop: int
@@ -46,8 +47,7 @@ class TransferLeg:
     kind: int
 
 
-@dataclass(frozen=True, slots=True)
-class Journey:
+class Journey(NamedTuple):
     """Access, rides and transfers, egress: one Pareto-optimal transit journey."""
 
     departure_s: int

@@ -27,6 +27,7 @@ from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
+from numba import njit
 
 from routing.journey import Journey
 from routing.lower_bounds import realtime_slack, stop_bounds, zone_bounds
@@ -196,14 +197,26 @@ def usable_offsets(offsets: Sequence[Offset], days: DayArrays) -> dict[int, Offs
 def _usable(offsets: Offsets, days: DayArrays) -> tuple[I32, I32, OffsetLookup]:
     """The stops one may board (or alight) at in `days`, their durations, and their offsets."""
     if isinstance(offsets, OffsetArrays):
-        inside = (offsets.stops >= 0) & (offsets.stops < days.stop_ok.size)
-        inside[inside] = days.stop_ok[offsets.stops[inside]] != 0
-        kept = offsets if inside.all() else offsets.select(inside)
-        return kept.stops.astype(np.int32), kept.duration_s.astype(np.int32), kept
+        kept = offsets
+        if not _all_usable(offsets.stops, days.stop_ok):
+            inside = (offsets.stops >= 0) & (offsets.stops < days.stop_ok.size)
+            inside[inside] = days.stop_ok[offsets.stops[inside]] != 0
+            kept = offsets.select(inside)
+        stops = kept.stops.astype(np.int32, copy=False)
+        return stops, kept.duration_s.astype(np.int32, copy=False), kept
     best = usable_offsets(offsets, days)
     stops = np.fromiter(best, dtype=np.int32, count=len(best))
     durations = np.fromiter((o.duration_s for o in best.values()), np.int32, count=len(best))
     return stops, durations, best
+
+
+@njit(cache=True, nogil=True)
+def _all_usable(stops: I32, stop_ok: U8) -> bool:
+    """Whether every one of `stops` is a stop one may use (the usual case, checked quickly)."""
+    for s in stops:  # noqa: SIM110 - a loop numba compiles, not a generator
+        if s < 0 or s >= stop_ok.size or stop_ok[s] == 0:
+            return False
+    return True
 
 
 def _run(
