@@ -12,6 +12,8 @@ Usage: ``.venv/bin/python benchmarks/alerts.py [--sse 1000] [--webhooks 100] [--
    `--rounds` manual alerts to the first hub and each delivery's latency is taken from just
    before the POST to the arrival of its last byte.
 3. Routing: the same BART queries planned on the realtime overlay and on the timetable.
+4. Each hub's garbage-collector pauses while it served (`benchmarks/gc_pauses.py`; run with
+   ``HUB_GC_FREEZE=false`` for those without `gc.freeze`).
 
 Targets (issue 5): ingest of a 1 MB feed <= 200 ms; p99 delivery to 1,000 SSE clients
 <= 200 ms; routing with realtime no more than 20 % slower than without.
@@ -46,6 +48,7 @@ if sys.path and Path(sys.path[0]).resolve() == REPO / "benchmarks":
     sys.path[0] = str(REPO)
 
 from alerts.ingest import ingest  # noqa: E402
+from benchmarks import gc_pauses  # noqa: E402
 from benchmarks.alerts_clients import Counter, read_streams, receive_webhooks  # noqa: E402
 from feeds.build import build_network  # noqa: E402
 from feeds.source import BuildOptions, FeedSource  # noqa: E402
@@ -189,7 +192,9 @@ def serve(directory: str, port: int, redis_url: str | None, prefix: str) -> None
         log_level="ERROR",
     )
     hub_logging.configure(settings.log_format, settings.log_level)
-    app = create_app(settings, source=DirectorySource(Path(directory) / "net"))
+    app = create_app(
+        settings, source=DirectorySource(Path(directory) / "net"), freeze_gc=settings.gc_freeze
+    )
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
 
 
@@ -296,6 +301,7 @@ async def bench_delivery(bases: list[str], n_sse: int, n_hooks: int, rounds: int
             await asyncio.sleep(0.5)
         sse: list[tuple[str, float]] = await streams.arrivals()
         webhooks: list[tuple[str, tuple[str, float]]] = await hooks.arrivals()
+        pauses = [await asyncio.to_thread(gc_pauses.read, base) for base in bases]
     arrivals = {"sse": sse, "webhook": [arrival for _, arrival in webhooks]}
     return {channel: summary(found, sent) for channel, found in arrivals.items()} | {
         "sse_clients": n_sse,
@@ -303,6 +309,7 @@ async def bench_delivery(bases: list[str], n_sse: int, n_hooks: int, rounds: int
         "webhook_receivers": n_hooks,
         "webhook_duplicates": len(webhooks) - len({hook_id for hook_id, _ in webhooks}),
         "hubs": len(bases),
+        "gc_pauses_by_hub": pauses,
         "rounds": rounds,
         "target_p99_ms_sse": 200,
     }
@@ -409,6 +416,8 @@ def main() -> None:
                 forget(args.redis, prefix)
     results["delivery"] = delivery | {"shared_through_redis": args.redis is not None}
     print(json.dumps(results, indent=2))
+    for n, pauses in enumerate(delivery["gc_pauses_by_hub"]):
+        print(f"hub {n} {gc_pauses.describe(pauses)}")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,9 @@ Each scenario runs `--seconds` at each concurrency with the seeded query set of
 `benchmarks/api_queries.py`; each client sends its next request as soon as the previous
 one is answered (after a 503 it waits as Retry-After asks, capped by `--backoff-s`).
 Reported: requests/s, p50/p99 latency of the accepted (2xx) answers, the share of 503
-(shed) and of other errors, the server's CPU time and the load average.
+(shed) and of other errors, the server's CPU time and the load average; at the end, the
+server's garbage-collector pauses by generation (`benchmarks/gc_pauses.py`; run with
+``HUB_GC_FREEZE=false`` for those without `gc.freeze`).
 
 Per core, honestly: with ``--per-core`` the server runs one worker on CPU 0 and this load
 generator runs on CPU 1, so neither takes the other's core; ``ok/cpu-s`` (accepted answers
@@ -42,6 +44,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks import gc_pauses  # noqa: E402
 from benchmarks.api_queries import place_paths, plan_paths  # noqa: E402
 
 DEMO_NOW = "2019-05-14T14:00:00-03:00"
@@ -357,6 +360,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         plans = plan_paths(directory, args.queries, args.seed)
         places = place_paths(directory, args.queries, args.seed)
         rows = scenarios(server, args, plans, places)
+        pauses = gc_pauses.read(server.base)
+    print(f"{gc_pauses.describe(pauses)} (server, since it serves)", flush=True)
     if args.json:
         args.json.write_text(json.dumps([asdict(r) for r in rows], indent=1))
     return 0

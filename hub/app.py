@@ -15,8 +15,10 @@ from typing import Any
 
 from aiohttp import web
 
+from hub.api.metrics import METRICS
 from hub.api.setup import MIDDLEWARES, setup_api
 from hub.clock import choose_clock
+from hub.heap import freeze_long_lived
 from hub.networks import region_inputs
 from hub.problems import ApiError, reject_unknown_params
 from hub.realtime import setup_realtime
@@ -54,7 +56,11 @@ def _region_of(settings: Settings) -> Region | None:
 
 
 def create_app(
-    settings: Settings, *, source: NetworkSource | None = None, handle_signals: bool = False
+    settings: Settings,
+    *,
+    source: NetworkSource | None = None,
+    handle_signals: bool = False,
+    freeze_gc: bool = False,
 ) -> web.Application:
     """The hub's web application.
 
@@ -62,16 +68,21 @@ def create_app(
         settings: the hub's settings (region or network folder, clock, reload period).
         source: what to serve; by default derived from `settings` (see `source_for`).
         handle_signals: reload on SIGHUP (for `hub serve`; tests leave it off).
+        freeze_gc: freeze the objects alive once started, and after each network swap, out
+            of the cyclic garbage collector's reach (`hub.heap`; for `hub serve`: in a
+            test process it would collect the whole test session at each start).
 
     The network is loaded when the application starts (building the region first if its
     cached network is stale); a failed first load stops the start-up with its reason.
+    Collections are timed from then on, for `/metrics`.
     """
     if source is None:
         source, region = source_for(settings)
     else:
         region = _region_of(settings)
     demo_now = region.spec.defaults.demo_now if region else None
-    state = HubState(settings, region, choose_clock(settings.now, demo_now), Reloader(source))
+    reloader = Reloader(source, on_swap=freeze_long_lived if freeze_gc else None)
+    state = HubState(settings, region, choose_clock(settings.now, demo_now), reloader)
     app = web.Application(middlewares=list(MIDDLEWARES), client_max_size=MAX_BODY_BYTES)
     app[STATE] = state
     app.cleanup_ctx.append(_serving(state, handle_signals))
@@ -82,7 +93,24 @@ def create_app(
     setup_api(app, settings)
     setup_web(app)
     setup_realtime(app)
+    # on_startup callbacks run once every cleanup context has started: the network is loaded
+    # and realtime runs
+    app.on_startup.append(_started(freeze_gc))
+    app.on_cleanup.append(_stopping)
     return app
+
+
+def _started(freeze_gc: bool) -> Any:
+    async def started(app: web.Application) -> None:
+        if freeze_gc:
+            freeze_long_lived()
+        app[METRICS].gc_pauses.install()
+
+    return started
+
+
+async def _stopping(app: web.Application) -> None:
+    app[METRICS].gc_pauses.remove()
 
 
 def _serving(state: HubState, handle_signals: bool) -> Any:

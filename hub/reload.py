@@ -15,6 +15,7 @@ import dataclasses
 import datetime as dt
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -146,9 +147,17 @@ class ReloadStatus:
 class Reloader:
     """Holds the served network and replaces it, whole, on demand."""
 
-    def __init__(self, source: NetworkSource, wall_clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        source: NetworkSource,
+        wall_clock: Clock | None = None,
+        *,
+        on_swap: Callable[[], None] | None = None,
+    ) -> None:
+        """Serve what `source` prepares; `on_swap` is called after each network replaced."""
         self.source = source
         self._wall = wall_clock or SystemClock()
+        self._on_swap = on_swap
         self._served: Served | None = None
         self._status = ReloadStatus()
         self._lock = asyncio.Lock()
@@ -195,7 +204,10 @@ class Reloader:
                 served = await asyncio.to_thread(self._load_new)
             except Exception as error:  # noqa: BLE001 - any failure keeps the old network
                 return self._finish(started, error=f"{type(error).__name__}: {error}")
+            replaced = self._served is not None
             self._served = served  # the swap: requests pick the new one from here on
+            if replaced and self._on_swap is not None:
+                self._on_swap()
             return self._finish(started, error=None)
 
     async def check(self) -> ReloadStatus | None:

@@ -128,6 +128,13 @@ class Settings(BaseSettings):
     )
     log_format: Literal["kv", "json"] = "kv"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    gc_freeze: bool = Field(
+        default=True,
+        description=(
+            "`hub serve` freezes the objects alive once started, and after each network swap, "
+            "out of the cyclic garbage collector's reach (gc.freeze; see hub.heap)."
+        ),
+    )
 
     @field_validator("now", "redis_url", "widget_secret", mode="before")
     @classmethod

@@ -96,7 +96,12 @@ def worker_main(settings_json: str, directory: str) -> None:
 
     settings = Settings(**json.loads(settings_json))
     hub_logging.configure(settings.log_format, settings.log_level)
-    app = create_app(settings, source=DirectorySource(Path(directory)), handle_signals=True)
+    app = create_app(
+        settings,
+        source=DirectorySource(Path(directory)),
+        handle_signals=True,
+        freeze_gc=settings.gc_freeze,
+    )
     web.run_app(
         app,
         host=settings.host,

@@ -1,8 +1,9 @@
-"""`/metrics` in the Prometheus text format: requests, latencies, routing time, queue depth.
+"""`/metrics` in the Prometheus text format: requests, latencies, routing time, queue depth, GC.
 
 Written by hand (a few counters and histograms); every observation is made on the event
-loop, so no lock is needed. Routes are labelled by their pattern (``/api/v1/stops/{stop_id}``)
-and unmatched paths as ``unmatched``, so that the number of series stays bounded.
+loop, so no lock is needed (the GC pauses' excepted, see `hub.heap.GcPauses`). Routes are
+labelled by their pattern (``/api/v1/stops/{stop_id}``) and unmatched paths as ``unmatched``,
+so that the number of series stays bounded.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from hub.heap import GcPauses
 from hub.problems import Handler, reject_unknown_params
 
 BUCKETS_S = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -135,6 +137,7 @@ class Metrics:
         )
     )
     gauges: list[Gauge] = field(default_factory=list)
+    gc_pauses: GcPauses = field(default_factory=GcPauses)  # timed once the hub serves
 
     def render(self) -> str:
         """The whole exposition text."""
@@ -143,6 +146,7 @@ class Metrics:
             lines += metric.render()
         for gauge in self.gauges:
             lines += gauge.render()
+        lines += self.gc_pauses.render()
         return "\n".join(lines) + "\n"
 
 

@@ -98,7 +98,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 def serve_one(settings: Settings, *, reuse_port: bool = False, pidfile: bool = True) -> int:
     """Run the application in this process until SIGINT/SIGTERM."""
     try:
-        app = create_app(settings, handle_signals=True)
+        app = create_app(settings, handle_signals=True, freeze_gc=settings.gc_freeze)
     except OSError as error:
         raise CommandError(str(error)) from error
     if pidfile:
