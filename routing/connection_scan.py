@@ -13,12 +13,17 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Sequence
-from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
-from routing.connection_scan_kernels import Connections, build_connections, components, earliest
+from routing.connection_scan_kernels import (
+    Connections,
+    ScanSpace,
+    build_connections,
+    components,
+    earliest,
+)
 from routing.journey import Journey
 from routing.network import Network
 from routing.query import Offset
@@ -31,29 +36,6 @@ from routing.realtime import RealtimeOverlay
 I32 = npt.NDArray[np.int32]
 U8 = npt.NDArray[np.uint8]
 REALTIME_STREAMS = 4
-
-
-class ScanSpace(NamedTuple):
-    """The scan's mutable labels, allocated once per network, direction and thread.
-
-    Per stop: ``ready``, ``ride`` and their parents; per trip of the three day slots: the
-    pattern stop boarded at (``board``) and when a boarding from an access offset leaves
-    (``leave``), read only for trips set in the bit set ``boarded``; bit sets over pattern
-    stops: stop ``reached``, stop ``at_access``.
-    """
-
-    ready: I32
-    ride: I32
-    ready_parent: I32
-    ride_parent: I32
-    board: I32
-    leave: I32
-    boarded: U8
-    reached: U8
-    at_access: U8
-    access: I32
-    egress: I32
-    best: npt.NDArray[np.int64]
 
 
 _timetable: weakref.WeakKeyDictionary[Network, dict[bool, Connections]] = (
@@ -102,8 +84,9 @@ def earliest_arrival(
     timetable, realtime = _streams(network, frame, days)
     start = -time_s if arrive_by else time_s
     found = earliest(
-        frame.arrays, days, timetable, realtime, ws, offsets, len(sources), start, head, legs
-    )
+        tuple(frame.arrays), tuple(days), tuple(timetable), tuple(realtime), tuple(ws), offsets,
+        len(sources), start, head, legs,
+    )  # fmt: skip
     return to_journeys(frame, day, (head[:found], legs), sources, targets)
 
 

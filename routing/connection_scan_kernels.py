@@ -35,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
+from routing.raptor_frame import DayArrays, FrameArrays
 from routing.raptor_kernels import (
     ACCESS,
     ALIGHT,
@@ -75,6 +76,29 @@ HOP_SHIFT = 2  # `Connections.hop` is the pattern stop shifted past the two flag
 MAX_PATTERN_STOPS = 1 << (31 - HOP_SHIFT)
 C_DEP, C_TRIP, C_HOP, C_ARR = range(4)  # the fields of a connection's row
 ROW = 4
+
+
+class ScanSpace(NamedTuple):
+    """The scan's mutable labels, allocated once per network, direction and thread.
+
+    Per stop: ``ready``, ``ride`` and their parents; per trip of the three day slots: the
+    pattern stop boarded at (``board``) and when a boarding from an access offset leaves
+    (``leave``), read only for trips set in the bit set ``boarded``; bit sets over pattern
+    stops: stop ``reached``, stop ``at_access``.
+    """
+
+    ready: I32
+    ride: I32
+    ready_parent: I32
+    ride_parent: I32
+    board: I32
+    leave: I32
+    boarded: U8
+    reached: U8
+    at_access: U8
+    access: I32
+    egress: I32
+    best: npt.NDArray[np.int64]
 
 
 class Connections(NamedTuple):
@@ -384,15 +408,21 @@ def _journey(fr: Arrays, dv: Arrays, ws: Arrays, head: Any, legs: Any) -> None:
 
 @jit
 def earliest(
-    fr: Arrays, dv: Arrays, cs: Connections, ov: Connections, ws: Arrays, offsets: Any,
+    fr_: Arrays, dv_: Arrays, cs_: Arrays, ov_: Arrays, ws_: Arrays, offsets: Any,
     n_sources: int, t: int, head: Any, legs: Any,
 ) -> int:  # fmt: skip
     """The earliest arrival from frame time `t`: 1 journey written to `head`/`legs`, or 0.
 
-    `offsets` rows are (stop, seconds): the `n_sources` sources' first, then the targets'.
+    `fr_`, `dv_`, `cs_` / `ov_` and `ws_` are a `FrameArrays`, `DayArrays`, `Connections` and
+    `ScanSpace` as plain tuples: numba's dispatcher types those in C, NamedTuples field by
+    field in Python (~4 us a call). `offsets` rows are (stop, seconds): the `n_sources`
+    sources' first, then the targets'.
     """
-    fr, dv, ws = borrowed(fr), borrowed(dv), borrowed(ws)  # type: ignore[call-arg]
-    cs, ov = borrowed(cs), borrowed(ov)
+    fr: Arrays = borrowed(FrameArrays(*fr_))  # type: ignore[call-arg]
+    dv: Arrays = borrowed(DayArrays(*dv_))
+    cs: Arrays = borrowed(Connections(*cs_))
+    ov: Arrays = borrowed(Connections(*ov_))
+    ws: Arrays = borrowed(ScanSpace(*ws_))
     for x in range(offsets.shape[0]):
         labels = ws.access if x < n_sources else ws.egress
         labels[offsets[x, 0]] = offsets[x, 1]
