@@ -13,7 +13,10 @@ A frozen object is still freed by reference counting when its last reference goe
 cycle among frozen objects waits for the collector. So each freeze first unfreezes and
 collects: a network replaced since the last freeze, released by then, goes whatever its
 shape. One still referenced by a request in flight at the swap is frozen again, and freed
-when that request drops it (the network and its indexes hold no cycle; see the reload tests).
+when that request drops it (the network and its indexes hold no cycle; see tests/hub/test_heap).
+That collection is the one full pause left: once at the start, once per reload. What is made
+while serving (connections, subscriptions, caches filled lazily) is not frozen: a gen2
+collection still examines it (10-30 ms with the thousand event streams of benchmarks/alerts.py).
 
 `GcPauses` times each collection through `gc.callbacks`, for `/metrics` and the benchmarks.
 """
