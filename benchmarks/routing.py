@@ -37,13 +37,14 @@ if sys.path and Path(sys.path[0]).resolve() == REPO / "benchmarks":
     sys.path[0] = str(REPO)  # this file's name would shadow the routing package
 
 from benchmarks.queries import Inputs, PointQuery, StopQuery, Timed, query_datetime, timed  # noqa: E402
+from hub.heap import freeze_long_lived  # noqa: E402
 from routing.connection_scan import earliest_arrival, stream_bytes  # noqa: E402
 from routing.ids import StopIdx  # noqa: E402
 from routing.journey import Journey  # noqa: E402
 from routing.network import Network  # noqa: E402
 from routing.planner import journeys, plan  # noqa: E402
 from routing.query import Offset, Query, QueryMode  # noqa: E402
-from routing.raptor import search  # noqa: E402
+from routing.raptor import prepare, search  # noqa: E402
 
 # (earliest arrival on the service day's clock or None, number of journeys or itineraries)
 Found = tuple[int | None, int]
@@ -283,6 +284,8 @@ def run_scale(inputs: Inputs, copies: int, folder: Path) -> Results:
 def main() -> None:
     args = arguments()
     inputs = Inputs.create(args.region, args.queries, args.seed)
+    prepare(inputs.network)
+    freeze_long_lived()  # as `hub serve` does once loaded (see hub.heap)
     print(inputs.describe())
     print(f"load average at start: {Path('/proc/loadavg').read_text().strip()}")
     ours: Results = {key: kind(inputs) for key, kind in KINDS.items()}
