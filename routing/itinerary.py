@@ -24,7 +24,7 @@ from routing.geo import haversine_m
 from routing.journey import Journey, RideLeg, TransferLeg
 from routing.network import TRANSFER_CROW_FLY, TRANSFER_STREET, Network
 from routing.network_index import NetworkIndex, network_index
-from routing.plan import Itinerary, Leg, LegMode, LineString, Place, replaced, trusted
+from routing.plan import Itinerary, Leg, LegMode, LineString, Place, trusted
 from routing.query import Offset
 from routing.realtime import RealtimeOverlay
 from routing.street_search import path, path_length_m
@@ -205,7 +205,7 @@ def ride_leg(ctx: LegContext, ride: RideLeg) -> Leg:
         distance_m=round(distance, 1),
         duration_s=ride.arrival_s - ride.departure_s,
         route=index.routes[route],
-        trip_id=index.trip_local_ids[ride.trip],
+        trip_id=index.trip_local_id(ride.trip),
         headsign=ctx.network.trip_headsigns[ride.trip] or None,
         intermediate_stops=_intermediate(ctx, ride, between, shift, live),
         geometry=_line(coordinates),
@@ -308,10 +308,7 @@ def _intermediate(
             [x for x, ok in zip(column, shown, strict=True) if ok] for column in (stops, arr, dep)
         )
     place, at = ctx.index.place, ctx.at
-    return [
-        replaced(place(s), arrival=at(a), departure=at(d))
-        for s, a, d in zip(stops, arr, dep, strict=True)
-    ]
+    return [place(s, at(a), at(d)) for s, a, d in zip(stops, arr, dep, strict=True)]
 
 
 def _ride_shape(ctx: LegContext, ride: RideLeg) -> tuple[float, Coords]:

@@ -1,22 +1,23 @@
 """Lookup tables for turning a network's indices into itinerary parts, derived once per network.
 
 Built on first use and cached weakly by `Network` (the frozen network stays untouched, and a
-reloaded network gets fresh tables): route models, leg modes, stop places, each trip's
-position among its pattern's trips, cumulative metres along shapes and pattern stops, and
-plain views of the arrays legs are read from.
+reloaded network gets fresh tables): route models, leg modes, each trip's position among its
+pattern's trips, cumulative metres along shapes and pattern stops, and plain views of the
+arrays legs are read from. Stop places and trip ids are made when a leg asks for them.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import weakref
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 
 import numpy as np
 
 from routing.geo import haversine_m
 from routing.network import F32, F64, I32, Network
-from routing.plan import LegMode, Place, Route
+from routing.plan import LegMode, Place, Route, trusted
 
 _COLOR = re.compile(r"^[0-9A-Fa-f]{6}$")
 _INDEX: weakref.WeakKeyDictionary[Network, NetworkIndex] = weakref.WeakKeyDictionary()
@@ -82,40 +83,50 @@ class LegArrays:
         return cls(**{f.name: np.asarray(getattr(network, f.name)) for f in fields(cls)})
 
 
-@dataclass(eq=False)
+@dataclass(frozen=True, eq=False)
 class NetworkIndex:
-    """The tables for one network; stop places are made on demand (most stops never show).
+    """The tables for one network.
 
-    It holds the network's arrays, never the `Network` itself: the cache is keyed weakly by
-    the network, and a value referring to its key would keep every reloaded network alive.
+    It holds the network's arrays and tuples, never the `Network` itself: the cache is keyed
+    weakly by the network, and a value referring to its key would keep every reloaded
+    network alive. Stop places are not kept: a server would end up holding one model
+    (about 1.3 kB) per stop, more than the timetable's own arrays, for what costs a
+    microsecond to make.
     """
 
     stop_ids: tuple[str, ...]
     stop_names: tuple[str, ...]
+    trip_ids: tuple[str, ...]
     routes: tuple[Route, ...]
     route_modes: tuple[LegMode, ...]
-    trip_local_ids: tuple[str, ...]
     trip_position: I32
     shape_cum_m: F64
     stop_cum_m: F64
     arrays: LegArrays
-    _places: dict[int, Place] = field(default_factory=dict)
 
-    def place(self, stop: int) -> Place:
-        """The place of a stop, without times."""
-        found = self._places.get(stop)
-        if found is None:
-            feed, local = split_id(self.stop_ids[stop])
-            found = Place(
-                name=self.stop_names[stop] or local,
-                lat=float(self.arrays.stop_lat[stop]),
-                lon=float(self.arrays.stop_lon[stop]),
-                id=self.stop_ids[stop],
-                stop_id=local,
-                feed=feed,
-            )
-            self._places[stop] = found
-        return found
+    def place(
+        self, stop: int, arrival: dt.datetime | None = None, departure: dt.datetime | None = None
+    ) -> Place:
+        """The place of a stop, with its times at a stop of a ride (None elsewhere)."""
+        feed, local = split_id(self.stop_ids[stop])
+        # Made from the network's own tables: validating them would only cost time.
+        return trusted(
+            Place,
+            {
+                "name": self.stop_names[stop] or local,
+                "lat": float(self.arrays.stop_lat[stop]),
+                "lon": float(self.arrays.stop_lon[stop]),
+                "id": self.stop_ids[stop],
+                "stop_id": local,
+                "feed": feed,
+                "arrival": arrival,
+                "departure": departure,
+            },
+        )
+
+    def trip_local_id(self, trip: int) -> str:
+        """The feed's own trip_id of a trip."""
+        return split_id(self.trip_ids[trip])[1]
 
 
 def network_index(network: Network) -> NetworkIndex:
@@ -125,9 +136,9 @@ def network_index(network: Network) -> NetworkIndex:
         found = NetworkIndex(
             stop_ids=network.stop_ids,
             stop_names=network.stop_names,
+            trip_ids=network.trip_ids,
             routes=tuple(_route(network, r) for r in range(len(network.route_ids))),
             route_modes=tuple(leg_mode(int(t)) for t in network.route_type.tolist()),
-            trip_local_ids=tuple(split_id(t)[1] for t in network.trip_ids),
             trip_position=_trip_position(network),
             shape_cum_m=_cumulative(
                 network.shape_lat.astype(np.float64),
