@@ -51,8 +51,6 @@ class FrameArrays(NamedTuple):
     min_transfer_s: I32
     pattern_min_dep: I32
     pattern_max_dep: I32
-    arrival_by_trip: I32
-    departure_by_trip: I32
     position_flags: U8
     pattern_regular: U8
 
@@ -89,29 +87,34 @@ class DayArrays(NamedTuple):
 class Frame:
     """One direction of the timetable, and how its indices map back to the network's.
 
-    ``trip_order`` and ``transfer_edge`` give, for each frame pattern-trip slot and footpath,
-    the network's; ``network_trips`` and ``transfer_kind`` are
-    the network's ``pattern_trips`` and the kind of each frame footpath, as plain arrays
-    (quick to index from Python, unlike memory maps).
+    ``trip_order`` gives, for each frame pattern-trip slot, the network's; ``network_trips``
+    and ``transfer_kind`` are the network's ``pattern_trips`` and the kind of each frame
+    footpath, as plain arrays (quick to index from Python, unlike memory maps).
     """
 
     reverse: bool
     arrays: FrameArrays
     trip_order: I32
-    transfer_edge: I32
     network_trips: I32
     transfer_kind: npt.NDArray[np.int8]
     n_stops: int
     n_patterns: int
 
 
-def _frame(net: Network, reverse: bool, arrays: FrameArrays, orders: tuple[I32, I32]) -> Frame:
+def _frame(
+    net: Network, reverse: bool, arrays: FrameArrays, orders: tuple[I32, I32 | None]
+) -> Frame:
+    """The frame of `arrays`; `orders` maps its trip slots and footpaths to the network's.
+
+    Forward footpaths are the network's own (no map): their kinds are a view, not a copy.
+    """
     trip_order, transfer_edge = orders
+    kinds = np.asarray(net.transfer_kind, dtype=np.int8)
+    if transfer_edge is not None:
+        kinds = kinds[transfer_edge]
     return Frame(
         reverse=reverse, arrays=arrays, trip_order=trip_order,
-        transfer_edge=transfer_edge,
-        network_trips=_ro(net.pattern_trips),
-        transfer_kind=np.asarray(net.transfer_kind, dtype=np.int8)[transfer_edge],
+        network_trips=_ro(net.pattern_trips), transfer_kind=kinds,
         n_stops=net.n_stops, n_patterns=int(net.pattern_route.size),
     )  # fmt: skip
 
@@ -167,12 +170,10 @@ def _arrays(flags: npt.ArrayLike, **fields: npt.ArrayLike) -> FrameArrays:
     lo, hi = pattern_bounds(typed["pattern_time_ptr"], typed["departure"])
     ptr = (typed["pattern_time_ptr"], typed["pattern_stop_ptr"], typed["pattern_trip_ptr"])
     flags8 = _ro8(flags)
-    arrival, departure, first_flags = by_trip(*ptr, typed["arrival"], typed["departure"], flags8)
     regular = regular_patterns(ptr[0], ptr[2], typed["arrival"], typed["departure"], flags8)
     return FrameArrays(
         flags=flags8, **typed, pattern_min_dep=_ro(lo), pattern_max_dep=_ro(hi),
-        arrival_by_trip=_ro(arrival), departure_by_trip=_ro(departure),
-        position_flags=_ro8(first_flags), pattern_regular=_ro8(regular),
+        position_flags=_ro8(position_flags(*ptr, flags8)), pattern_regular=_ro8(regular),
     )  # fmt: skip
 
 
@@ -187,7 +188,7 @@ def _forward(net: Network) -> Frame:
         min_transfer_s=net.stop_min_transfer_s,
     )  # fmt: skip
     trips = np.arange(net.pattern_trips.size, dtype=np.int32)
-    return _frame(net, False, arrays, (trips, np.arange(net.transfer_to.size, dtype=np.int32)))
+    return _frame(net, False, arrays, (trips, None))
 
 
 def segment_reversal(ptr: I32) -> I32:
@@ -493,28 +494,14 @@ def _no_later(times: tuple[I32, I32], pattern: tuple[int, int, int], a: int, b: 
 
 
 @njit(cache=True, nogil=True)
-def by_trip(
-    time_ptr: I32, stop_ptr: I32, trip_ptr: I32, arrival: I32, departure: I32, flags: U8
-) -> tuple[I32, I32, U8]:
-    """Times laid out trip by trip, and the flags of each position's first trip.
-
-    The times of trip ``j`` at position ``i`` of pattern ``p`` go to ``time_ptr[p] + j *
-    n_positions + i``; a position's flags are all its trips' when the pattern is regular. A
-    route scan follows one trip along its positions: with this copy it reads contiguous memory
-    instead of jumping a row of trips at each stop.
-    """
-    arr_by_trip = np.empty_like(arrival)
-    dep_by_trip = np.empty_like(departure)
+def position_flags(time_ptr: I32, stop_ptr: I32, trip_ptr: I32, flags: U8) -> U8:
+    """The flags of each pattern position's first trip: all its trips' when it is regular."""
     first = np.zeros(stop_ptr[-1], dtype=np.uint8)
     for p in range(time_ptr.size - 1):
-        n_pos, n = stop_ptr[p + 1] - stop_ptr[p], trip_ptr[p + 1] - trip_ptr[p]
-        for i in range(n_pos):
-            row = time_ptr[p] + i * n
-            first[stop_ptr[p] + i] = flags[row] if n else 0
-            for j in range(n):
-                arr_by_trip[time_ptr[p] + j * n_pos + i] = arrival[row + j]
-                dep_by_trip[time_ptr[p] + j * n_pos + i] = departure[row + j]
-    return arr_by_trip, dep_by_trip, first
+        n = trip_ptr[p + 1] - trip_ptr[p]
+        for i in range(stop_ptr[p + 1] - stop_ptr[p]):
+            first[stop_ptr[p] + i] = flags[time_ptr[p] + i * n] if n else 0
+    return first
 
 
 @njit(cache=True, nogil=True)
