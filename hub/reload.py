@@ -26,7 +26,7 @@ from hub.integrity import check_network
 from hub.networks import BuildInputs, ensure_built
 from routing.network import Network
 from routing.place_search import PlaceIndex, place_index
-from routing.raptor import prepare as prepare_search
+from routing.planner import warm_up
 from routing.storage import load, load_places, read_version
 from routing.streets import StreetGraph
 
@@ -239,7 +239,7 @@ class Reloader:
         directory = self.source.prepare()
         network, streets = load(directory)
         check_network(network, streets)
-        prepare_search(network)
+        warm_up(network, streets)
         places = _places(directory, network)
         self._last_probe = probe
         return Served(network, streets, directory, self._wall.now(), places)

@@ -25,8 +25,8 @@ from routing.network import Network
 from routing.network_index import network_index
 from routing.offset_pruning import Mask
 from routing.plan import Itinerary, NoResultReason, Place, Plan, RealtimeStatus
-from routing.query import AccessMode, Query
-from routing.raptor import search
+from routing.query import AccessMode, Coordinate, Query, QueryMode
+from routing.raptor import prepare, search
 from routing.realtime import RealtimeOverlay
 from routing.streets import StreetGraph
 from routing.timeutil import to_service_seconds
@@ -35,11 +35,12 @@ from routing.timeutil import to_service_seconds
 # maximum direct street duration.
 DIRECT_ONLY_MAX_S = 4 * 3600
 SAME_PLACE_M = 1.0
+ALL_MODES: frozenset[QueryMode] = frozenset({"walk", "bike", "transit"})
 WHEELCHAIR_NOTE = (
     "wheelchair: only stops and trips marked accessible are used; those of unknown "
     "accessibility are treated as not accessible"
 )
-__all__ = ["journeys", "plan", "service_time"]
+__all__ = ["journeys", "plan", "service_time", "warm_up"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +133,29 @@ def journeys(
         for combination in _combinations(query, searches)
         for journey in _search(network, when, live, query, combination)
     ]
+
+
+def warm_up(network: Network, streets: StreetGraph | None) -> None:
+    """Plan a few queries now, so that no user's waits for what the first ones do.
+
+    A server calls it when it loads a network: numba's kernels are loaded from their on-disk
+    cache (or compiled, once per machine: seconds), and the structures derived lazily per
+    network and street graph (frames, zone bounds, snapping grids, stop links) are built.
+    """
+    prepare(network)
+    served = np.flatnonzero(
+        (np.diff(network.stop_pattern_ptr) > 0)
+        & np.isfinite(network.stop_lat)
+        & np.isfinite(network.stop_lon)
+    )
+    if served.size < 2:
+        return
+    first, last = (
+        Coordinate(float(network.stop_lat[s]), float(network.stop_lon[s])) for s in served[[0, -1]]
+    )
+    noon = dt.datetime.combine(network.summary_date, dt.time(12), tzinfo=network.tz)
+    for arrive_by in (False, True):
+        plan(network, streets, None, Query(first, last, noon, arrive_by=arrive_by, modes=ALL_MODES))
 
 
 def service_time(network: Network, moment: dt.datetime) -> tuple[int, int]:

@@ -13,12 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feeds.build import BuildReport
-from routing.access import Endpoint, UnknownStop, street_access
+from routing.access import _ENDS, Endpoint, UnknownStop, street_access
 from routing.network import Network
 from routing.network_index import network_index
 from routing.offset_pruning import useful
 from routing.plan import Itinerary, Plan
-from routing.planner import WHEELCHAIR_NOTE, journeys, plan, service_time
+from routing.planner import WHEELCHAIR_NOTE, journeys, plan, service_time, warm_up
 from routing.query import Coordinate, Query, QueryMode, StopRef
 from routing.realtime import RealtimeOverlay
 from routing.streets import StreetGraph
@@ -244,3 +244,15 @@ def test_planner_caches_do_not_keep_a_network_alive() -> None:
     del network
     gc.collect()
     assert alive() is None
+
+
+def test_warm_up_builds_what_a_first_plan_needs(world: tuple[Network, StreetGraph]) -> None:
+    network, streets = world
+    warm_up(network, streets)
+    assert set(_ENDS[streets]) == {("walk", False), ("walk", True), ("bike", False), ("bike", True)}
+    warm_up(network, None)  # without streets, every access is crow-fly: still fine
+
+
+def test_warm_up_of_a_network_with_one_served_stop_plans_nothing() -> None:
+    network = tiny_network([trip("t1", "A 08:00, A 08:10")])
+    warm_up(network, None)
