@@ -43,7 +43,12 @@ U8 = npt.NDArray[np.uint8]
 
 
 class Workspace(NamedTuple):
-    """The search's mutable labels, allocated once per network, direction and thread."""
+    """The search's mutable labels, allocated once per network and thread.
+
+    Both directions share it: the frames have the same stops and patterns, a thread runs one
+    search at a time, and each search leaves it as it found it (rows reset at the start,
+    marks and offsets cleared at the end), whichever its direction.
+    """
 
     ride: npt.NDArray[np.int32]
     ready: npt.NDArray[np.int32]
@@ -75,7 +80,7 @@ def new_workspace(n_stops: int, n_patterns: int, rounds: int) -> Workspace:
 
     s, p, r = n_stops, n_patterns, rounds
     return Workspace(
-        ride=full((r, s), INF), ready=full((r, s), INF), ride_parent=full((r, s, 4), -1),
+        ride=full((r, s), INF), ready=full((r, s), INF), ride_parent=full((r, s, 2), -1),
         ready_parent=full((r, s), -1), best_ride=full(s, INF), best_ready=full(s, INF),
         access=full(s, INF), egress=full(s, INF), marked=full(s, 0, np.uint8),
         ride_marked=full(s, 0, np.uint8), stop_list=full(s, -1), ride_list=full(s, -1),
@@ -89,16 +94,14 @@ _local = threading.local()
 
 
 def _workspace(network: Network, frame: Frame, rounds: int) -> Workspace:
-    """This thread's workspace for `network` and `frame`'s direction (nogil kernels share none)."""
-    per_thread: weakref.WeakKeyDictionary[Network, dict[bool, Workspace]] | None
+    """This thread's workspace for `network`, either direction (nogil kernels share none)."""
+    per_thread: weakref.WeakKeyDictionary[Network, Workspace] | None
     per_thread = getattr(_local, "workspaces", None)
     if per_thread is None:
         per_thread = _local.workspaces = weakref.WeakKeyDictionary()
-    spaces = per_thread.setdefault(network, {})
-    ws = spaces.get(frame.reverse)
+    ws = per_thread.get(network)
     if ws is None or ws.target.size < rounds:
-        ws = new_workspace(frame.n_stops, frame.n_patterns, max(rounds, 8))
-        spaces[frame.reverse] = ws
+        ws = per_thread[network] = new_workspace(frame.n_stops, frame.n_patterns, max(rounds, 8))
     return ws
 
 
@@ -245,7 +248,8 @@ def _run(
     if days.ov_slot >= 0:
         slack = realtime_slack(frame, bounds, days.ov_arrival, days.ov_departure)
     stop_bounds(bounds.zone, bounds.matrix, target_stops, targets[1], slack, ws.lb)
-    head, legs = journey_rows(times.size * rounds, times.size * rounds * 2 * rounds)
+    # Each run writes at most one journey per round k >= 1, of k rides and k - 1 footpaths.
+    head, legs = journey_rows(times.size * (rounds - 1), times.size * (rounds - 1) ** 2)
     try:
         n = range_query(frame.arrays, days, ws, stops, times, rounds, head, legs)
     finally:

@@ -22,7 +22,7 @@ import numpy.typing as npt
 from numba import njit
 
 from routing.network import NO_DROP_OFF, NO_PICKUP, Network
-from routing.raptor_kernels import DAY_S, INF
+from routing.raptor_kernels import DAY_S, INF, MAX_STOP_TIMES
 from routing.realtime import RealtimeOverlay
 
 I32 = npt.NDArray[np.int32]
@@ -167,6 +167,8 @@ def _ro8(array: npt.ArrayLike) -> U8:
 
 def _arrays(flags: npt.ArrayLike, **fields: npt.ArrayLike) -> FrameArrays:
     typed = {k: _ro(v) for k, v in fields.items()}
+    if typed["arrival"].size > MAX_STOP_TIMES:
+        raise ValueError(f"more than {MAX_STOP_TIMES} stop times: the search cannot index them")
     lo, hi = pattern_bounds(typed["pattern_time_ptr"], typed["departure"])
     ptr = (typed["pattern_time_ptr"], typed["pattern_stop_ptr"], typed["pattern_trip_ptr"])
     flags8 = _ro8(flags)

@@ -12,6 +12,10 @@ Labels, as in nigiri's RAPTOR, are per round ``k`` (``k`` rides):
   plus the stop's minimum transfer time, or the arrival of *one* footpath from a ride's
   alighting stop (footpaths are not chained), or for ``k = 0`` the access offset.
 
+A ride label's parent is two numbers (a workspace row per round and stop, per thread, is
+most of a search's memory): the pattern stop boarded at, ``pattern_stop_ptr[p] + position``,
+and the stop time alighted at times 4 plus the day slot, which gives the trip and position.
+
 Round rows persist across the runs of a range query (latest departure first), while the
 per-run ``best_*`` arrays, reset each run, prune labels beaten with fewer rides. A label that
 cannot beat the best arrival at the target in its round, even at the speed of the lower bound
@@ -37,6 +41,8 @@ NO_DROP_OFF = 2
 ACCESS = -2
 SAME_STOP = -1
 NO_POS = 1 << 30
+# A ride's parent holds a stop time's index times 4 (plus the day slot) in an int32.
+MAX_STOP_TIMES = 1 << 29
 # Leg rows written by `range_query`: what, where, when, and the frame's trip or footpath.
 KIND, FROM, TO, DEP, ARR, REF, TRIP, SLOT, BOARD, ALIGHT = range(10)
 LEG_FIELDS = 10
@@ -162,12 +168,10 @@ def _mark(marked: Any, listed: Any, counts: Any, which: int, s: int) -> None:
 
 
 @jit
-def _alight(ws: Arrays, k: int, s: int, a: int, parent: tuple[int, int, int, int]) -> None:
+def _alight(ws: Arrays, k: int, s: int, a: int, parent: tuple[int, int]) -> None:
     """Record arriving at `s` at `a` aboard in round `k` (the caller checked it improves)."""
     ws.ride[k, s] = ws.best_ride[s] = a
-    p, code, bpos, i = parent
-    ws.ride_parent[k, s, 0], ws.ride_parent[k, s, 1] = p, code
-    ws.ride_parent[k, s, 2], ws.ride_parent[k, s, 3] = bpos, i
+    ws.ride_parent[k, s, 0], ws.ride_parent[k, s, 1] = parent
     _mark(ws.ride_marked, ws.ride_list, ws.counts, 1, s)
     if ws.egress[s] < INF and a + ws.egress[s] < ws.target[k]:
         ws.target[k], ws.target_stop[k], ws.improved[k] = a + ws.egress[s], s, 1
@@ -222,8 +226,7 @@ def _scan_round(fr: Arrays, dv: Arrays, ws: Arrays, k: int, n_pat: int) -> None:
                     break  # timetabled times only grow along the trip: no better stop ahead
             if drop_off and a < best_ride[s] and a < ride[s] and a + lb[s] < target[k]:
                 ride[s] = best_ride[s] = a
-                parents[s, 0], parents[s, 1], parents[s, 2] = p, cur * 4 + slot, bpos
-                parents[s, 3] = i
+                parents[s, 0], parents[s, 1] = stop_ptr[p] + bpos, (row + cur) * 4 + slot
                 _mark(marked, listed, ws.counts, 1, s)
                 if egress[s] < INF and a + egress[s] < target[k]:
                     target[k], ws.target_stop[k], ws.improved[k] = a + egress[s], s, 1
@@ -281,7 +284,7 @@ def _scan_trip(fr: Arrays, dv: Arrays, ws: Arrays, k: int, trip: tuple[int, int,
             and a < ws.best_ride[s]
             and (a < ws.ride[k, s] and a + ws.lb[s] < ws.target[k])
         ):
-            _alight(ws, k, s, a, (p, j * 4 + slot, bpos, i))
+            _alight(ws, k, s, a, (fr.pattern_stop_ptr[p] + bpos, x * 4 + slot))
         d = _at(fr.departure, dv.ov_departure, slot, dv.ov_slot, x) + shift
         if bpos < 0 and ws.ready[k - 1, s] <= d and flags & NO_PICKUP == 0:
             bpos = i
@@ -370,9 +373,11 @@ def run(fr: Arrays, dv: Arrays, ws: Arrays, access_stops: Any, t: int, rounds: i
 @jit
 def _ride_leg(fr: Arrays, dv: Arrays, ws: Arrays, k: int, s: int, leg: Any) -> int:
     """Write the ride of round `k` ending at `s` into `leg`; return its boarding stop."""
-    parent = ws.ride_parent[k, s]
-    p, j, slot, bpos, apos = parent[0], parent[1] >> 2, parent[1] & 3, parent[2], parent[3]
+    board, code = ws.ride_parent[k, s, 0], ws.ride_parent[k, s, 1]
+    p = np.searchsorted(fr.pattern_stop_ptr, board, side="right") - 1
     n = fr.pattern_trip_ptr[p + 1] - fr.pattern_trip_ptr[p]
+    apos, j = divmod((code >> 2) - fr.pattern_time_ptr[p], n)
+    slot, bpos = code & 3, board - fr.pattern_stop_ptr[p]
     base = fr.pattern_time_ptr[p] + j
     b = fr.pattern_stops[fr.pattern_stop_ptr[p] + bpos]
     shift = (slot - 1) * DAY_S

@@ -230,6 +230,33 @@ def test_arrive_by_window_spans_arrival_times() -> None:
     assert brief(found) == [("08:00", "08:20", 0), ("08:15", "08:35", 0), ("08:30", "08:50", 0)]
 
 
+def test_searches_in_turn_each_find_what_they_find_alone() -> None:
+    # One thread's searches share their labels' workspace whatever their direction.
+    def network() -> Network:
+        return tiny_network(
+            [
+                trip("direct", "A 07:00, C 08:00"),
+                trip("t1", "A 07:30, B 07:40"),
+                trip("t2", "B 07:45, C 07:55"),
+                trip("t3", "X 07:50, C 08:05"),
+            ],
+            footpaths={("B", "X"): 120},
+        )
+
+    queries: list[tuple[str, str, str, dict[str, int | bool]]] = [
+        ("A", "C", "08:10", {"arrive_by": True}),
+        ("A", "C", "06:50", {}),
+        ("A", "C", "08:10", {"arrive_by": True, "window_s": 1800}),
+        ("B", "C", "07:30", {"window_s": 1800, "max_transfers": 0}),
+        ("A", "C", "06:50", {"max_transfers": 0}),
+    ]
+    alone = [brief(plan(network(), a, b, at, **options)) for a, b, at, options in queries]  # type: ignore[arg-type]
+    shared = network()
+    in_turn = [brief(plan(shared, a, b, at, **options)) for a, b, at, options in queries]  # type: ignore[arg-type]
+    assert in_turn == alone
+    assert all(alone)
+
+
 def test_max_transfers_limits_the_rides() -> None:
     net = tiny_network([trip("t1", "A 08:00, B 08:10"), trip("t2", "B 08:20, C 08:30")])
     assert brief(plan(net, "A", "C", "07:55")) == [("08:00", "08:30", 1)]
