@@ -25,6 +25,7 @@ same folder, whose growth is what serving one network costs.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import dataclasses
 import gc
 import mmap
@@ -332,7 +333,9 @@ def run_queries(s: Served, n: int, seed: int, overlay: RealtimeOverlay, csa: boo
 
 
 def rss_kb() -> dict[str, int]:
-    """RssAnon and RssFile of this process, in kB."""
+    """RssAnon and RssFile of this process, in kB, once freed memory went back to the system."""
+    gc.collect()
+    ctypes.CDLL(None).malloc_trim(0)  # glibc keeps freed blocks: the transient ones of queries
     lines = Path("/proc/self/status").read_text().splitlines()
     fields = (line.split() for line in lines if line.startswith(("RssAnon", "RssFile")))
     return {f[0].rstrip(":"): int(f[1]) for f in fields}
@@ -375,6 +378,7 @@ def measure(args: argparse.Namespace, folder: Path, threads: int) -> None:
     answers = run_queries(served, args.plans, args.seed, overlay, args.connection_scan)
     gc.collect()
     traced, after = tracemalloc.get_traced_memory()[0], rss_kb()
+    own = tracemalloc.get_tracemalloc_memory()  # its traces: in RssAnon, not in the network's
     tracemalloc.stop()
     streets = served.streets
     frames = list(cache(raptor_frame, "_frames").get(net, {}).values())
@@ -395,8 +399,10 @@ def measure(args: argparse.Namespace, folder: Path, threads: int) -> None:
         f"  walked heap (per-thread buffers apart, places included) {walked + places.heap:>12,} B"
     )
     print(f"  tracemalloc, traced Python and numpy allocations      {traced:>12,} B")
-    for key in ("RssAnon", "RssFile"):
-        print(f"  {key} growth {'':<43} {(after[key] - before[key]) * 1024:>12,} B")
+    anon = (after["RssAnon"] - before["RssAnon"]) * 1024
+    print(f"  RssAnon growth less tracemalloc's own {own:,} B        {anon - own:>12,} B")
+    print(f"  RssFile growth (mapped files' pages)                   "
+          f"{(after['RssFile'] - before['RssFile']) * 1024:>12,} B")  # fmt: skip
 
 
 def main() -> None:
