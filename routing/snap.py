@@ -221,6 +221,49 @@ def edge_snap(index: EdgeIndex, e: int, tb: float, at: tuple[float, float, float
     )
 
 
+class EdgeSnaps(NamedTuple):
+    """Many coordinates projected onto their nearest usable edge, as `snap_kernel` answers.
+
+    Per coordinate: the edge (-1: none within the bound), the position on it (0 at ``a``, 1
+    at ``b``), the projected point (``lat``, ``lon``) and the straight line to it (``offset_m``).
+    """
+
+    edge: I32
+    position: F64
+    lat: F64
+    lon: F64
+    offset_m: F64
+
+
+def snap_points(
+    streets: StreetGraph,
+    lat: F64,
+    lon: F64,
+    mode: str,
+    max_dist_m: float,
+    within: npt.NDArray[np.bool_] | None = None,
+) -> EdgeSnaps:
+    """`snap_point` of many coordinates at once (e.g. every stop of a network)."""
+    index = edge_index(streets, mode)
+    ok = index.everywhere if within is None else within
+    lat_a = np.ascontiguousarray(lat, dtype=np.float64)
+    lon_a = np.ascontiguousarray(lon, dtype=np.float64)
+    return EdgeSnaps(*_snap_many(index.arrays, ok, lat_a, lon_a, max_dist_m))
+
+
+@njit(cache=True, nogil=True)
+def _snap_many(
+    sa: SnapArrays, ok: npt.NDArray[np.bool_], lat: F64, lon: F64, max_dist_m: float
+) -> tuple[I32, F64, F64, F64, F64]:
+    n = lat.size
+    edge, position = np.empty(n, np.int32), np.empty(n)
+    at_lat, at_lon, offset_m = np.empty(n), np.empty(n), np.empty(n)
+    for i in range(n):
+        found = snap_kernel(sa, ok, lat[i], lon[i], max_dist_m)
+        edge[i], position[i], at_lat[i], at_lon[i], offset_m[i] = found
+    return edge, position, at_lat, at_lon, offset_m
+
+
 @njit(cache=True, nogil=True)
 def snap_kernel(
     sa: SnapArrays, ok: npt.NDArray[np.bool_], lat: float, lon: float, max_dist_m: float

@@ -3,8 +3,9 @@
 OSM extracts hold small pieces cut off from the rest (a footway around a square, a parking
 aisle, a way clipped by the extract's edge). A trip snapped onto one would find nothing, so,
 as OpenTripPlanner prunes islands, ends and stops are attached to the largest strongly
-connected component of the mode's graph instead. Components are found once per street graph
-(scipy.sparse.csgraph) and cached.
+connected component of the mode's graph instead: a stop to its nearest mainland edge
+(`stop_edges`), as a query's ends are, and to its nearest mainland node (`stop_nodes`).
+Components and the stops' links are found once per street graph and cached.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from scipy.spatial import cKDTree
 
 from routing.geo import EARTH_RADIUS_M, haversine_m, unit_sphere
 from routing.network import Network
-from routing.snap import EdgeSnap, snap_point
+from routing.snap import EdgeSnap, EdgeSnaps, snap_point, snap_points
 from routing.streets import F64, I32, StreetGraph
 
 MAX_STOP_SNAP_M = 300.0
@@ -41,6 +42,9 @@ _MAINLAND: weakref.WeakKeyDictionary[StreetGraph, dict[str, _Mainland]] = (
     weakref.WeakKeyDictionary()
 )
 _STOP_NODES: weakref.WeakKeyDictionary[StreetGraph, dict[str, tuple[I32, F64]]] = (
+    weakref.WeakKeyDictionary()
+)
+_STOP_EDGES: weakref.WeakKeyDictionary[StreetGraph, dict[str, EdgeSnaps]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -98,6 +102,21 @@ def stop_nodes(network: Network, streets: StreetGraph, mode: str) -> tuple[I32, 
             nodes = np.where(keep, built, nodes).astype(np.int32)
             dist = np.where(keep, streets.stop_node_dist_m, dist).astype(np.float64)
         per_mode[mode] = (nodes, dist)
+    return per_mode[mode]
+
+
+def stop_edges(network: Network, streets: StreetGraph, mode: str) -> EdgeSnaps:
+    """Each stop projected onto its nearest edge of the mode's mainland (-1: none within 300 m).
+
+    A stop beside a long street is reached along that street, not through whichever node
+    happens to lie nearest (often on a side street or across the road).
+    """
+    per_mode = _STOP_EDGES.setdefault(streets, {})
+    if mode not in per_mode:
+        per_mode[mode] = snap_points(
+            streets, network.stop_lat, network.stop_lon, mode, MAX_STOP_SNAP_M,
+            within=_mainland(streets, mode).inside,
+        )  # fmt: skip
     return per_mode[mode]
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from feeds.osm import load_streets
 from routing.geo import EARTH_RADIUS_M, haversine_m
-from routing.snap import attach_stops, nearest_nodes, snap_point
+from routing.snap import attach_stops, nearest_nodes, snap_point, snap_points
 from routing.streets import CsrGraph, StreetGraph
 
 
@@ -195,3 +195,20 @@ def test_coordinates_that_are_not_numbers_snap_to_nothing() -> None:
     assert list(nodes) == [-1, 0]
     assert np.isinf(dist[0])
     assert snap_point(streets, np.nan, 0.0) is None
+
+
+def test_snap_points_snaps_many_at_once() -> None:
+    """Mid-edge, past the end, beyond the bound, and not a number."""
+    streets = tiny([(0.0, 0.0), (0.0, 0.001), (0.001, 0.001)], walk=[(0, 1), (1, 2)])
+    lat, lon = np.array([0.0001, 0.0, 0.01, np.nan]), np.array([0.0003, -0.0002, 0.0, 0.0])
+    found = snap_points(streets, lat, lon, "walk", 300.0)
+    assert found.edge.tolist() == [0, 0, -1, -1]  # edge 0 joins nodes 0 and 1
+    np.testing.assert_allclose(found.position[:2], [0.3, 0.0], atol=1e-9)
+    np.testing.assert_allclose(found.lat[:2], [0.0, 0.0], atol=1e-9)
+    np.testing.assert_allclose(found.lon[:2], [0.0003, 0.0], atol=1e-9)
+    expected = [haversine_m(0.0, 0.0, 0.0001, 0.0), haversine_m(0.0, 0.0, 0.0, 0.0002)]
+    np.testing.assert_allclose(found.offset_m[:2], expected, rtol=1e-3)
+    inside = np.array([True, True, False])  # node 2 left out: the edge (1, 2) does not count
+    near_2 = snap_points(streets, np.array([0.0009]), np.array([0.0011]), "walk", 300.0, inside)
+    assert near_2.edge[0] == 0 and near_2.position[0] == pytest.approx(1.0)
+    assert near_2.offset_m[0] == pytest.approx(haversine_m(0.0009, 0.0011, 0.0, 0.001), rel=1e-3)
