@@ -148,7 +148,10 @@ def check_ride(leg: Leg, feeds: dict[str, Gtfs]) -> None:
     times = feed.stop_times[leg.trip_id]
     ids = [st.stop_id for st in times]
     board = ids.index(leg.from_.stop_id)
-    alight = ids.index(leg.to.stop_id, board + 1)
+    # A trip may call at a stop twice in a row (a repeated stop time): the ride alights at
+    # the call after the stops it passes, which need not be the first.
+    alight = board + 1 + len(leg.intermediate_stops)
+    assert ids[alight] == leg.to.stop_id
     assert [p.stop_id for p in leg.intermediate_stops] == ids[board + 1 : alight]
     # The service date is the one on whose clock both scheduled times fit stop_times.
     dates = [
