@@ -1,11 +1,11 @@
 """Access and egress: the stops a query's ends reach on foot or by bike, as transit offsets.
 
-One bounded street search per end and mode reaches every stop at once through each stop's
-street node (`routing.street_islands.stop_nodes`; numpy, no loop over stops). Stops outside
-the street extract, and ends that do not snap onto it, are reached in a straight line
-lengthened by a detour factor and flagged ``crow_fly``. Egress searches run from the
-destination *against* the edges (a transposed graph, cached per street graph), so one-way
-streets are honoured both ways.
+One bounded street search per end and mode reaches every stop at once through the stops'
+links to the street nodes (`routing.stop_links`: along each stop's nearest edge, and from its
+nearest node; no loop over stops). Stops outside the street extract, and ends that do not
+snap onto it, are reached in a straight line lengthened by a detour factor and flagged
+``crow_fly``. Egress searches run from the destination *against* the edges (a transposed
+graph, cached per street graph), so one-way streets are honoured both ways.
 """
 
 from __future__ import annotations
@@ -35,11 +35,17 @@ from routing.offset_pruning import Mask, pruning_scratch, pruning_tables, useful
 from routing.query import AccessMode, Location, Offset, OffsetArrays, StopRef
 from routing.realtime import RealtimeOverlay
 from routing.snap import EdgeSnap, edge_index, edge_snap
-from routing.street_islands import on_mainland, snap_to_mainland, stop_nodes
+from routing.stop_links import (
+    NO_LINKS,
+    StopIndex,
+    boardable_stops,
+    quickest_link,
+    stop_index,
+    stop_links,
+)
+from routing.street_islands import MAX_STOP_SNAP_M, on_mainland, snap_to_mainland, stop_nodes
 from routing.street_search import (
-    Attached,
     StreetTree,
-    attached_items,
     graph_arrays,
     search_workspace,
     shortest_path_tree,
@@ -52,10 +58,8 @@ __all__ = ["CROW", "CROW_FLY_DETOUR", "NAMED", "STREET"]
 Coords = list[tuple[float, float]]
 I8 = npt.NDArray[np.int8]
 _REVERSED: weakref.WeakKeyDictionary[StreetGraph, StreetGraph] = weakref.WeakKeyDictionary()
-# Per network: a KD-tree over every boardable stop. Per street graph and mode: the stops
-# attached to it (compact arrays) and a KD-tree over those that are not.
-_STOPS: weakref.WeakKeyDictionary[Network, _StopIndex | None] = weakref.WeakKeyDictionary()
-_LINKS: weakref.WeakKeyDictionary[StreetGraph, dict[str, _StopLinks]] = weakref.WeakKeyDictionary()
+# Per network: every boardable stop, for crow-fly reach without streets.
+_STOPS: weakref.WeakKeyDictionary[Network, StopIndex | None] = weakref.WeakKeyDictionary()
 _ENDS: weakref.WeakKeyDictionary[StreetGraph, dict[tuple[str, bool], tuple[Any, ...]]] = (
     weakref.WeakKeyDictionary()
 )
@@ -111,36 +115,9 @@ class StreetAccess:
         return frozenset(self.table.stops[self.how == CROW].tolist())
 
 
-@dataclass(frozen=True, slots=True)
-class _StopIndex:
-    """Boardable stops and their coordinates, for crow-fly reach."""
-
-    stops: I32
-    lat: F64
-    lon: F64
-
-
-@dataclass(frozen=True, slots=True)
-class _StopLinks:
-    """How one mode reaches the boardable stops: by a street node, or off the streets."""
-
-    node_of: I32
-    stops: I32
-    attached: Attached
-    extra_m: F64
-    off_streets: _StopIndex | None
-
-
 _NO_COSTS = np.empty(0)
 _NO_REACH = (np.empty(0, np.int32), _NO_COSTS)
-_NO_LINKS = _StopLinks(
-    np.empty(0, np.int32),
-    np.empty(0, np.int32),
-    attached_items(np.empty(0, np.int32), 0),
-    _NO_COSTS,
-    None,
-)
-_NO_STOPS = _StopIndex(np.empty(0, np.int32), _NO_COSTS, _NO_COSTS)
+_NO_STOPS = StopIndex(np.empty(0, np.int32), _NO_COSTS, _NO_COSTS)
 _local = threading.local()
 
 
@@ -189,16 +166,16 @@ def street_access(
     searched = _search(network, streets, end, snap, limits, reverse)
     tree = None if searched is None else searched[0]
     if searched is None or streets is None:
-        links, crow = _NO_LINKS, _all_stops(network)
+        links, crow = NO_LINKS, _all_stops(network)
     else:
-        links = _links(network, streets, mode)
+        links = stop_links(network, streets, mode, reverse)
         crow = links.off_streets
     street = _NO_REACH if searched is None else searched[1]
     named = _by_stop(network, end.stop, max_s) if end.stop >= 0 and mode == "walk" else _empty()
     finite = math.isfinite(end.lat) and math.isfinite(end.lon)
     crow = crow if crow is not None and finite else _NO_STOPS
     stops, seconds, metres, how = reach_stops(
-        street[0], street[1], links.stops, links.extra_m, crow.stops, crow.lat, crow.lon,
+        street[0], street[1], links.stop, links.metres, crow.stops, crow.lat, crow.lon,
         end.lat, end.lon, named[0], named[1], speed_mps, float(max_s), _slots(network.n_stops),
     )  # fmt: skip
     reached = int(stops.size)
@@ -246,13 +223,13 @@ def _end_arrays(
     found = per_graph.get((mode, reverse))
     if found is None:
         graph = (reversed_streets(streets) if reverse else streets).graph(mode)
-        links = _links(network, streets, mode)
+        links = stop_links(network, streets, mode, reverse)
         crow = links.off_streets or _NO_STOPS
         found = per_graph[(mode, reverse)] = plain(
             EndArrays(
                 edge_index(streets, mode).arrays, on_mainland(streets, mode),
-                *graph_arrays(graph), links.attached.ptr, links.attached.items, links.stops,
-                links.extra_m, crow.stops, crow.lat, crow.lon,
+                *graph_arrays(graph), links.attached.ptr, links.attached.items, links.stop,
+                links.metres, crow.stops, crow.lat, crow.lon,
             )
         )  # fmt: skip
     return found
@@ -284,8 +261,11 @@ def leg_coordinates(
     at_stop = (float(network.stop_lon[stop]), float(network.stop_lat[stop]))
     line = [end, at_stop]
     if access.tree is not None and streets is not None and _along_streets(access, stop):
-        nodes = access.tree.path_to(int(_links(network, streets, access.mode).node_of[stop]))
-        line = [end, *_snapped(access), *node_coordinates(streets, nodes), at_stop]
+        links = stop_links(network, streets, access.mode, access.reverse)
+        node, on_edge = quickest_link(links, access.tree, access.speed_mps, stop)
+        nodes = access.tree.path_to(node)
+        along = [] if on_edge is None else [on_edge]
+        line = [end, *_snapped(access), *node_coordinates(streets, nodes), *along, at_stop]
     return line[::-1] if access.reverse else line
 
 
@@ -338,9 +318,11 @@ def _transpose(graph: CsrGraph, n: int) -> CsrGraph:
 
 
 def _snap(streets: StreetGraph | None, end: Endpoint, mode: AccessMode) -> EdgeSnap | None:
-    if streets is None or (end.stop >= 0 and mode == "walk"):
+    """Where `end` joins the `mode` streets; a named stop, on its own edge (`stop_edges`)."""
+    if streets is None:
         return None
-    return snap_to_mainland(streets, end.lat, end.lon, mode, MAX_SNAP_M)
+    limit = MAX_SNAP_M if end.stop < 0 else MAX_STOP_SNAP_M
+    return snap_to_mainland(streets, end.lat, end.lon, mode, limit)
 
 
 def _search(
@@ -351,9 +333,10 @@ def _search(
     limits: tuple[AccessMode, float, float],
     reverse: bool,
 ) -> tuple[StreetTree, tuple[I32, F64]] | None:
-    """The bounded street search from the end, and the street-linked stops it reached.
+    """The bounded street search from the end, and the links to stops it reached.
 
-    A named stop's search starts at the stop's node.
+    A named stop's search starts from its edge, as a coordinate's does (see `_snap`), or at
+    its nearest node when no edge is near enough.
     """
     mode, speed_mps, max_s = limits
     if streets is None:
@@ -370,7 +353,7 @@ def _search(
     else:
         return None
     graph = reversed_streets(streets) if reverse else streets
-    on_nodes = _links(network, streets, mode).attached
+    on_nodes = stop_links(network, streets, mode, reverse).attached
     return shortest_path_tree(graph, mode, nodes, cost, max_s, speed_mps, attached=on_nodes)
 
 
@@ -403,39 +386,10 @@ def _snapped(access: StreetAccess) -> Coords:
     return [] if access.snap is None else [(access.snap.lon, access.snap.lat)]
 
 
-def _links(network: Network, streets: StreetGraph, mode: str) -> _StopLinks:
-    per_mode = _LINKS.setdefault(streets, {})
-    if mode not in per_mode:
-        node_of, metres = stop_nodes(network, streets, mode)
-        boardable = _boardable(network)
-        linked = np.flatnonzero(boardable & (node_of >= 0)).astype(np.int32)
-        off = np.flatnonzero(boardable & (node_of < 0)).astype(np.int32)
-        per_mode[mode] = _StopLinks(
-            node_of,
-            linked,
-            attached_items(node_of[linked], streets.n_nodes),
-            metres[linked],
-            _index_of(network, off),
-        )
-    return per_mode[mode]
-
-
-def _all_stops(network: Network) -> _StopIndex | None:
+def _all_stops(network: Network) -> StopIndex | None:
     if network not in _STOPS:
-        _STOPS[network] = _index_of(network, np.flatnonzero(_boardable(network)))
+        _STOPS[network] = stop_index(network, np.flatnonzero(boardable_stops(network)))
     return _STOPS[network]
-
-
-def _boardable(network: Network) -> npt.NDArray[np.bool_]:
-    ok = (network.stop_location_type == 0) & np.isfinite(network.stop_lat)
-    return np.asarray(ok & np.isfinite(network.stop_lon), dtype=np.bool_)
-
-
-def _index_of(network: Network, stops: npt.NDArray[np.integer[Any]]) -> _StopIndex | None:
-    if stops.size == 0:
-        return None
-    lat, lon = network.stop_lat[stops], network.stop_lon[stops]
-    return _StopIndex(stops.astype(np.int32), np.array(lat, np.float64), np.array(lon, np.float64))
 
 
 def _empty() -> tuple[I32, F64]:

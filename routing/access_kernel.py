@@ -40,9 +40,10 @@ CROW, STREET, NAMED = 0, 1, 2
 class EndArrays(NamedTuple):
     """What `coordinate_end` reads of one mode and direction, prepared once per street graph.
 
-    The graph searched (reversed for egress) and its mainland mask; the stops attached to
-    its nodes (CSR ``item_ptr`` / ``items``, items indexing ``link_stops``, each ``link_m``
-    from its node); the boardable stops off the streets, reached in a straight line.
+    The graph searched (reversed for egress) and its mainland mask; the stops' links to its
+    nodes (`routing.stop_links`: CSR ``item_ptr`` / ``items`` over nodes, items indexing
+    ``link_stops`` and ``link_m``, link ``k`` reaching stop ``link_stops[k]`` ``link_m[k]``
+    metres from its node); the boardable stops off the streets, reached in a straight line.
     """
 
     snap: SnapArrays
@@ -94,10 +95,11 @@ def reach_stops(
 ) -> tuple[I32, F64, F64, I8]:  # fmt: skip
     """The quickest way to each stop within `max_s`, sorted by stop: (stops, s, m, how).
 
-    Ways: along the streets (`street_s` seconds to the node of linked stop `street_at`, plus
-    its link of `link_extra_m`), in a straight line lengthened by the detour factor, or from
-    the named stop (`named_*`, seconds on foot). On a tie the first of those wins. `slot` (one
-    per stop, at -1) is scratch, left as found.
+    Ways: along the streets (`street_s` seconds to the node of link `street_at`, plus the
+    link's `link_extra_m` to its stop `link_stops`; a stop's quickest link counts), in a
+    straight line lengthened by the detour factor, or from the named stop (`named_*`, seconds
+    on foot). On a tie the first of those wins. `slot` (one per stop, at -1) is scratch, left
+    as found.
     """
     n = street_at.size + crow_stops.size + named_stops.size
     stops, seconds = np.empty(n, np.int32), np.empty(n)
@@ -153,6 +155,27 @@ def _sources(sa: SnapArrays, e: int, tb: float, offset_m: float, reverse: bool) 
         nodes[n], metres[n] = sa.b[e], (1.0 - tb) * length + offset_m
         n += 1
     return nodes[:n], metres[:n]
+
+
+@njit(cache=True, nogil=True)
+def edge_links(
+    sa: SnapArrays, stops: I32, edge: I32, position: F64, offset_m: F64, reverse: bool
+) -> tuple[I32, I32, F64]:
+    """Links of `stops` along their edges: (stop, node, metres from the node), stop by stop.
+
+    Stop ``s`` lies on edge ``edge[s]`` at ``position[s]``, ``offset_m[s]`` from it. It is
+    reached from each end of its edge the mode may travel towards it (access), or left
+    towards each end it may travel to (egress, `reverse`): `_sources` of the other direction.
+    """
+    n = 0
+    node, metres = np.empty(2 * stops.size, np.int32), np.empty(2 * stops.size)
+    stop = np.empty(2 * stops.size, np.int32)
+    for s in stops:
+        ends, along = _sources(sa, edge[s], position[s], offset_m[s], not reverse)
+        for k in range(ends.size):
+            stop[n], node[n], metres[n] = s, ends[k], along[k]
+            n += 1
+    return stop[:n], node[:n], metres[:n]
 
 
 Snapped = tuple[int, float, float, float, float]

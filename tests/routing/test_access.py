@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pytest
 
-from feeds.build import BuildReport
 from routing.access import (
     CROW_FLY_DETOUR,
     StreetAccess,
@@ -18,25 +17,15 @@ from routing.access import (
     street_end,
 )
 from routing.direct import direct_path
-from routing.geo import haversine_m
 from routing.network import Network
 from routing.query import Coordinate, StopRef
 from routing.snap import snap_point
 from routing.streets import StreetGraph
+from tests.routing.tiny_world import m
 
 WALK = 1.3
 BIKE = 4.5
 ORIGIN = Coordinate(-29.999, -51.2001)  # 9.6 m east of Main street, 111 m north of S1
-
-
-def m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    return float(haversine_m(lat1, lon1, lat2, lon2))
-
-
-@pytest.fixture
-def world(tiny_world: BuildReport) -> tuple[Network, StreetGraph]:
-    assert tiny_world.network is not None and tiny_world.streets is not None
-    return tiny_world.network, tiny_world.streets
 
 
 def offsets(access: StreetAccess, network: Network) -> dict[str, tuple[int, float]]:
@@ -112,7 +101,8 @@ def test_a_stop_ref_starts_at_its_stop_and_station(world: tuple[Network, StreetG
     network, _ = world
     at_s1 = offsets(walk_from(world, StopRef("tiny:S1")), network)
     assert at_s1["tiny:S1"] == (0, 0.0)
-    # The station's footpath (60 s) or the street between the platforms, whichever is quicker.
+    # The station's footpath (60 s) or the street between the platforms, whichever is quicker:
+    # S1B straight from its nearest node (31 m) beats going along its edge (11 m, then 29 m).
     assert at_s1["tiny:S1B"][0] == math.ceil((19.26 + 30.96) / WALK)
     at_station = offsets(walk_from(world, StopRef("tiny:ST1")), network)
     assert at_station["tiny:S1"][0] == 0 and at_station["tiny:S1B"][0] == 0
@@ -227,3 +217,40 @@ def test_pruning_keeps_stops_the_query_may_use(world: tuple[Network, StreetGraph
     closed[network.get_stop("tiny:S2")] = False  # S2 may not be boarded: it dominates nothing
     access = street_access(network, streets, end, "walk", WALK, 1000, usable=closed)
     assert {"tiny:S1", "tiny:S3"} <= set(offsets(access, network))
+
+
+def test_a_stop_is_reached_along_its_own_edge(world: tuple[Network, StreetGraph]) -> None:
+    """S4's nearest node (43) lies 90 m west: from the east the walk stops at S4 on the way."""
+    network, streets = world
+    east = Coordinate(-30.0121, -51.1905)  # 11 m south of the south street, west of node 45
+    s4 = int(network.get_stop("tiny:S4"))
+    on_edge = (-30.012, -51.1931)  # S4 projected onto the street between nodes 43 and 44
+    to_44 = m(east.lat, east.lon, -30.012, east.lon) + m(-30.012, east.lon, -30.012, -51.192)
+    expected = to_44 + m(-30.012, -51.192, *on_edge) + m(*on_edge, -30.0118, -51.1931)
+    # The walk before stops had edges: past S4 to node 43, then straight back to the stop.
+    through_43 = (
+        to_44 + m(-30.012, -51.192, -30.012, -51.194) + m(-30.012, -51.194, -30.0118, -51.1931)
+    )
+    for reverse in (False, True):
+        access = walk_from(world, east, reverse=reverse)
+        seconds, metres = offsets(access, network)["tiny:S4"]
+        assert metres == pytest.approx(expected, abs=0.5)
+        assert seconds == math.ceil(metres / WALK)
+        assert metres < through_43 - 150
+        line = leg_coordinates(access, network, streets, s4)
+        line = line[::-1] if reverse else line
+        # Along the street to node 44, to the projected point, then to the stop: not by 43.
+        assert line[-3:] == [(-51.192, -30.012), pytest.approx(on_edge[::-1]), (-51.1931, -30.0118)]
+        assert (-51.194, -30.012) not in line
+
+
+def test_a_named_stop_joins_the_streets_on_its_edge(world: tuple[Network, StreetGraph]) -> None:
+    network, streets = world
+    east = resolve(network, Coordinate(-30.0121, -51.1905))
+    s4 = resolve(network, StopRef("tiny:S4"))
+    walk = street_access(network, streets, east, "walk", WALK, 900, prune=False)
+    target = street_end(streets, s4, "walk", WALK)
+    assert target.snap is not None and target.snap.offset_m == pytest.approx(22.2, abs=0.1)
+    path = direct_path(walk, target, streets, 900)
+    assert path is not None and not path.crow_fly
+    assert path.distance_m == pytest.approx(offsets(walk, network)["tiny:S4"][1], abs=0.2)

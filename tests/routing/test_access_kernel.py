@@ -9,10 +9,11 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from routing.access import Endpoint, reversed_streets, street_access, street_end
-from routing.access_kernel import reach_stops
+from routing.access_kernel import edge_links, reach_stops
 from routing.network import Network
 from routing.offset_pruning import useful
-from routing.street_islands import snap_to_mainland, stop_nodes
+from routing.snap import SnapArrays, edge_index
+from routing.street_islands import snap_to_mainland, stop_edges, stop_nodes
 from routing.street_search import attached_items, shortest_path_tree
 from routing.streets import StreetGraph
 
@@ -32,6 +33,28 @@ def _points(network: Network, streets: StreetGraph, n: int) -> list[tuple[float,
     return list(zip(lat.tolist(), lon.tolist(), strict=True))
 
 
+def _walk_links(network: Network, streets: StreetGraph) -> tuple[I32, I32, F64, I32]:
+    """Each boardable stop's walking links (stop, node, metres), and the stops with none.
+
+    From both ends of its nearest mainland edge, along it then straight to the stop, and
+    straight from its nearest node (walking may use every edge both ways).
+    """
+    edges = stop_edges(network, streets, "walk")
+    sa = edge_index(streets, "walk").arrays
+    assert sa.a_to_b.all() and sa.b_to_a.all()
+    node_of, node_m = stop_nodes(network, streets, "walk")
+    boardable = (network.stop_location_type == 0) & np.isfinite(network.stop_lat)
+    on = np.flatnonzero(boardable & (edges.edge >= 0))
+    e, at_node = edges.edge[on], np.flatnonzero(boardable & (node_of >= 0))
+    to_a = edges.position[on] * sa.length_m[e]
+    stop = np.concatenate([on, on, at_node]).astype(np.int32)
+    node = np.concatenate([sa.a[e], sa.b[e], node_of[at_node]]).astype(np.int32)
+    metres = np.concatenate([to_a, sa.length_m[e] - to_a, np.zeros(at_node.size)])
+    metres += np.concatenate([edges.offset_m[on], edges.offset_m[on], node_m[at_node]])
+    off = np.flatnonzero(boardable & (edges.edge < 0) & (node_of < 0)).astype(np.int32)
+    return stop, node, metres, off
+
+
 def _step_by_step(
     network: Network, streets: StreetGraph, lat: float, lon: float, reverse: bool
 ) -> tuple[I32, I32]:
@@ -39,20 +62,17 @@ def _step_by_step(
     snap = snap_to_mainland(streets, lat, lon, "walk", 500.0)
     assert snap is not None
     nodes, along = snap.arrivals() if reverse else snap.departures()
-    node_of, metres = stop_nodes(network, streets, "walk")
-    boardable = (network.stop_location_type == 0) & np.isfinite(network.stop_lat)
-    linked = np.flatnonzero(boardable & (node_of >= 0)).astype(np.int32)
-    off = np.flatnonzero(boardable & (node_of < 0)).astype(np.int32)
+    link_stop, link_node, link_m, off = _walk_links(network, streets)
     off_lat, off_lon = network.stop_lat[off].astype(float), network.stop_lon[off].astype(float)
     graph = reversed_streets(streets) if reverse else streets
     _, (at, at_s) = shortest_path_tree(
         graph, "walk", nodes, (along + snap.offset_m) / WALK, MAX_S, WALK,
-        attached=attached_items(node_of[linked], streets.n_nodes),
+        attached=attached_items(link_node, streets.n_nodes),
     )  # fmt: skip
     slot = np.full(network.n_stops, -1, np.int32)
     none_i, none_f = np.empty(0, np.int32), np.empty(0)
     stops, seconds, _, _ = reach_stops(
-        at, at_s, linked, metres[linked], off, off_lat, off_lon, lat, lon, none_i, none_f,
+        at, at_s, link_stop, link_m, off, off_lat, off_lon, lat, lon, none_i, none_f,
         WALK, MAX_S, slot,
     )  # fmt: skip
     keep = useful(network, stops, seconds, egress=reverse)
@@ -109,3 +129,18 @@ def test_street_seconds_match_scipy(
         assert set(inside.tolist()) <= set(tree.nodes.tolist())
         checked += 1
     assert checked >= 15
+
+
+def test_edge_links_follow_the_edge_directions() -> None:
+    """On a one-way edge a -> b a stop is reached from a only, and left towards b only."""
+    one_way = SnapArrays(
+        1.0, 0.0, 0.0, 100.0, 1, 1, np.zeros(2, np.int32), np.zeros(1, np.int32),
+        np.array([4], np.int32), np.array([9], np.int32), np.array([True]), np.array([False]),
+        np.array([100.0]), np.zeros((1, 2)), np.zeros((1, 2)),
+    )  # fmt: skip
+    stops, edge = np.array([0, 2], np.int32), np.array([0, -1, 0], np.int32)
+    position, offset_m = np.array([0.3, 0.0, 1.0]), np.array([5.0, 0.0, 2.0])
+    access = edge_links(one_way, stops, edge, position, offset_m, False)
+    egress = edge_links(one_way, stops, edge, position, offset_m, True)
+    assert [a.tolist() for a in access] == [[0, 2], [4, 4], [35.0, 102.0]]
+    assert [a.tolist() for a in egress] == [[0, 2], [9, 9], [75.0, 2.0]]

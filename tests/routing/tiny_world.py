@@ -9,7 +9,8 @@ and 96 m east-west)::
     node 7 (-30.010) --one-way east--> 22 .. 26 (-51.190)       S2 beside node 7
       |                                  |   footway island near (-30.0107, -51.1955)
     node 8 (-30.012) <---two-way------ 42 .. 46 (-51.190)
-      |
+      |                                  S4 (-30.0118, -51.1931): 22 m north of the street
+      |                                  between 43 (90 m, its nearest node) and 44 (108 m)
     node 13 (-30.022)                 S3 (-30.020); FAR (-30.050) lies off the streets
 
 Route R (bus, red) runs S1 08:00 -> S2 08:05 -> S3 08:10 (T1, accessible, bikes allowed)
@@ -25,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from feeds.build import BuildReport, build_network
 from feeds.source import BuildOptions, FeedSource
+from routing.geo import haversine_m
 from tests.conftest import write_feed
 
 TZ = ZoneInfo("America/Sao_Paulo")
@@ -43,6 +45,7 @@ S1B,One B,-30.0001,-51.2003,0,ST1,1
 S2,Two,-30.0100,-51.2002,0,,0
 S3,Three,-30.0200,-51.2002,0,,1
 FAR,Far,-30.0500,-51.2002,0,,1
+S4,Four,-30.0118,-51.1931,0,,1
 # routes.txt
 route_id,agency_id,route_short_name,route_long_name,route_type,route_color
 R,A,R1,Red line,3,FF0000
@@ -117,3 +120,8 @@ def at(hhmm: str, day: dt.date = DAY) -> dt.datetime:
     """An aware local datetime of the tiny world."""
     hour, minute = (int(x) for x in hhmm.split(":"))
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=TZ)
+
+
+def m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Metres between two points (great circle)."""
+    return float(haversine_m(lat1, lon1, lat2, lon2))
