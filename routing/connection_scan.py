@@ -28,7 +28,8 @@ from routing.journey import Journey
 from routing.network import Network
 from routing.query import Offset
 from routing.raptor import journey_rows, usable_offsets
-from routing.raptor_frame import DayArrays, Frame, day_arrays, frame_for
+from routing.raptor_arrays import DayArrays
+from routing.raptor_frame import Frame, day_arrays, frame_for
 from routing.raptor_kernels import INF
 from routing.raptor_paths import to_journeys
 from routing.realtime import RealtimeOverlay

@@ -35,7 +35,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from routing.raptor_frame import DayArrays, FrameArrays
+from routing.raptor_arrays import DayArrays, FrameArrays
 from routing.raptor_kernels import (
     ACCESS,
     ALIGHT,

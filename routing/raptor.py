@@ -23,7 +23,6 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Sequence
-from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -33,43 +32,14 @@ from routing.journey import Journey
 from routing.lower_bounds import realtime_slack, stop_bounds, zone_bounds
 from routing.network import Network
 from routing.query import Offset, OffsetArrays, OffsetLookup
-from routing.raptor_frame import DayArrays, Frame, day_arrays, departure_times, frame_for
+from routing.raptor_arrays import DayArrays, Workspace
+from routing.raptor_frame import Frame, day_arrays, departure_times, frame_for
 from routing.raptor_kernels import INF, JOURNEY_FIELDS, LEG_FIELDS, NO_POS, range_query
 from routing.raptor_paths import pareto, to_journeys
 from routing.realtime import RealtimeOverlay
 
 I32 = npt.NDArray[np.int32]
 U8 = npt.NDArray[np.uint8]
-
-
-class Workspace(NamedTuple):
-    """The search's mutable labels, allocated once per network and thread.
-
-    Both directions share it: the frames have the same stops and patterns, a thread runs one
-    search at a time, and each search leaves it as it found it (rows reset at the start,
-    marks and offsets cleared at the end), whichever its direction.
-    """
-
-    ride: npt.NDArray[np.int32]
-    ready: npt.NDArray[np.int32]
-    ride_parent: npt.NDArray[np.int32]
-    ready_parent: npt.NDArray[np.int32]
-    best_ride: I32
-    best_ready: I32
-    access: I32
-    egress: I32
-    marked: U8
-    ride_marked: U8
-    stop_list: I32
-    ride_list: I32
-    pattern_first: I32
-    pattern_last: I32
-    pattern_list: I32
-    target: I32
-    target_stop: I32
-    improved: U8
-    counts: npt.NDArray[np.int64]
-    lb: I32
 
 
 def new_workspace(n_stops: int, n_patterns: int, rounds: int) -> Workspace:
@@ -251,7 +221,9 @@ def _run(
     # Each run writes at most one journey per round k >= 1, of k rides and k - 1 footpaths.
     head, legs = journey_rows(times.size * (rounds - 1), times.size * (rounds - 1) ** 2)
     try:
-        n = range_query(frame.arrays, days, ws, stops, times, rounds, head, legs)
+        n = range_query(
+            tuple(frame.arrays), tuple(days), tuple(ws), stops, times, rounds, head, legs
+        )
     finally:
         ws.access[stops] = INF
         ws.egress[target_stops] = INF

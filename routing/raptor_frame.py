@@ -22,6 +22,7 @@ import numpy.typing as npt
 from numba import njit
 
 from routing.network import NO_DROP_OFF, NO_PICKUP, Network
+from routing.raptor_arrays import DayArrays, FrameArrays
 from routing.raptor_kernels import DAY_S, INF, MAX_STOP_TIMES
 from routing.realtime import RealtimeOverlay
 
@@ -30,57 +31,6 @@ U8 = npt.NDArray[np.uint8]
 Mask = npt.NDArray[np.bool_]
 # Both directions, with and without wheelchair and bikes, on the timetable and on realtime.
 DAY_CACHE_SIZE = 16
-
-
-class FrameArrays(NamedTuple):
-    """What the kernels read of the timetable, in one direction (see `routing.network`)."""
-
-    pattern_stop_ptr: I32
-    pattern_stops: I32
-    pattern_trip_ptr: I32
-    pattern_time_ptr: I32
-    arrival: I32
-    departure: I32
-    flags: U8
-    stop_pattern_ptr: I32
-    stop_patterns: I32
-    stop_pattern_pos: I32
-    transfer_ptr: I32
-    transfer_to: I32
-    transfer_s: I32
-    min_transfer_s: I32
-    pattern_min_dep: I32
-    pattern_max_dep: I32
-    position_flags: U8
-    pattern_regular: U8
-
-
-class DayArrays(NamedTuple):
-    """What the kernels read of one query: trips running in each day slot, usable stops, realtime.
-
-    ``running[slot * n + trip_ptr[p] + j]`` (``n`` trips in all patterns) says whether trip
-    ``j`` of pattern ``p`` runs in that slot. ``ov_*`` replace the times of day slot ``ov_slot``
-    (-1: no overlay).
-
-    A regular pattern's route scan holds the first trip one can board, found by a binary search
-    in ``next_active[slot * n + trip_ptr[p] + j]``: the first trip index ``>= j`` running in that
-    slot, or the pattern's trip count. Realtime may break the order that search relies on, so in
-    the overlay's slot it skips the trips out of order, ``ov_unordered[ov_unordered_ptr[p]:
-    ov_unordered_ptr[p + 1]]``, which the scan rides one by one; ``ov_board`` is the overlay's
-    departures with theirs replaced so that the search still sees sorted times (see
-    `realtime_order`).
-    """
-
-    next_active: I32
-    running: U8
-    stop_ok: U8
-    ov_slot: int
-    ov_arrival: I32
-    ov_departure: I32
-    ov_flags: U8
-    ov_board: I32
-    ov_unordered_ptr: I32
-    ov_unordered: I32
 
 
 @dataclass(frozen=True, eq=False)

@@ -34,6 +34,8 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+from routing.raptor_arrays import DayArrays, FrameArrays, Workspace
+
 INF = 2_147_483_647
 DAY_S = 86_400
 NO_PICKUP = 1
@@ -448,9 +450,12 @@ def range_query(
 ) -> int:  # fmt: skip
     """Run RAPTOR at each of `run_times` (latest first), reusing round labels; journeys found.
 
-    The caller has filled ``ws.access`` and ``ws.egress`` for the offsets' stops.
+    The caller has filled ``ws.access`` and ``ws.egress`` for the offsets' stops. `fr`, `dv`
+    and `ws` are a `FrameArrays`, `DayArrays` and `Workspace` as plain tuples (see
+    `routing.raptor_arrays`).
     """
-    fr, dv, ws = borrowed(fr), borrowed(dv), borrowed(ws)  # type: ignore[call-arg]
+    fr = borrowed(FrameArrays(*fr))  # type: ignore[call-arg]
+    dv, ws = borrowed(DayArrays(*dv)), borrowed(Workspace(*ws))
     ws.ride[:rounds] = INF
     ws.ready[:rounds] = INF
     ws.target[:] = INF
