@@ -130,12 +130,13 @@ def _read(cls: type[T], folder: Path, mmap: bool) -> T:
     if version not in (1, FORMAT_VERSION) or meta.get("type") != cls.__name__:
         raise NetworkFormatError(f"{folder}: format {version}, expected {FORMAT_VERSION}")
     stored = meta["fields"]
+    shared: dict[str, str] = {}
     kwargs: dict[str, Any] = {}
     for f in dataclasses.fields(cls):  # type: ignore[arg-type]
         if f.name in stored and isinstance(stored[f.name], dict) and stored[f.name].get("csr"):
             kwargs[f.name] = _read(CsrGraph, folder / f.name, mmap)
         elif f.name in stored:
-            kwargs[f.name] = _from_json(f.name, stored[f.name])
+            kwargs[f.name] = _from_json(f.name, stored[f.name], shared)
         else:
             kwargs[f.name] = _read_array(folder, f.name, version, kwargs, mmap)
     return cls(**kwargs)
@@ -167,11 +168,17 @@ def _to_json(value: Any) -> Any:
     return value
 
 
-def _from_json(name: str, value: Any) -> Any:
+def _from_json(name: str, value: Any, shared: dict[str, str]) -> Any:
+    """A field as its dataclass holds it; equal strings of lists become one object.
+
+    `shared` maps each string already read to the object kept for it: a network's stop
+    names, route colours and agency names repeat (Porto Alegre: 943 names for 4,010 stops),
+    and `json` makes a new object for each occurrence.
+    """
     if isinstance(value, dict) and "date" in value:
         return dt.date.fromisoformat(value["date"])
     if isinstance(value, dict) and "feeds" in value:
         return tuple(FeedSummary(**{**v, "agencies": tuple(v["agencies"])}) for v in value["feeds"])
     if isinstance(value, list):
-        return tuple(value)
+        return tuple(shared.setdefault(v, v) if isinstance(v, str) else v for v in value)
     return value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -86,3 +87,12 @@ def test_a_newer_format_is_refused(network: Network, tmp_path: Path) -> None:
 
     with pytest.raises(NetworkFormatError, match=f"format {FORMAT_VERSION + 1}"):
         load(tmp_path / "net")
+
+
+def test_repeated_names_are_read_back_as_one_object(network: Network, tmp_path: Path) -> None:
+    names = ("Terminal Centro",) * network.n_stops
+    saved(dataclasses.replace(network, stop_names=names), tmp_path / "net")
+    loaded, _ = load(tmp_path / "net")
+    assert loaded.stop_names == names
+    assert loaded.stop_names[0] is loaded.stop_names[1]
+    assert len({id(s) for s in loaded.stop_ids}) == network.n_stops  # distinct ids stay apart
