@@ -184,7 +184,7 @@ def parts(net: Network, streets: StreetGraph, overlay: RealtimeOverlay, threads:
     arrays = [v for v in vars(net).values() if isinstance(v, np.ndarray)]
     rest = [v for v in vars(net).values() if not isinstance(v, np.ndarray)]
     frames = cache(raptor_frame, "_frames").get(net, {})
-    bounds = [cache(lower_bounds, "_zones").get(f) for f in frames.values()]
+    bounds = [cache(lower_bounds, "_zones").get(net)]
     slack = [cache(lower_bounds, "_slack").get(f) for f in frames.values()]
     days = cache(raptor_frame, "_days").get(net, {})
     timetable_days = [v for v in days.values() if v[0] is None]

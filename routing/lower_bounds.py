@@ -10,7 +10,10 @@ search from each zone gives a zone-to-zone matrix of bounds; a query combines th
 row of each egress stop's zone with its egress time (microseconds).
 
 The stop graph's edges are a pattern's hops at their quickest over all its trips (waiting
-ignored) and the footpaths. A realtime overlay may make a hop quicker than any timetabled
+ignored) and the footpaths. The reversed frame's graph is the same with every edge turned
+(its hops are the forward ones read backwards, its footpaths the forward ones against their
+direction), so its matrix is the forward one transposed, a view: one matrix per network.
+A realtime overlay may make a hop quicker than any timetabled
 trip does (a late trip catching up): its `realtime_slack`, the sum of those gains over all
 hops, is taken off every bound, as no journey gains more.
 """
@@ -18,12 +21,14 @@ hops, is taken off every bound, as no journey gains more.
 from __future__ import annotations
 
 import weakref
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 from numba import njit
 
+from routing.network import Network
+from routing.raptor_frame import Frame, frame_for
 from routing.street_search import reached_from
 
 I32 = npt.NDArray[np.int32]
@@ -37,8 +42,9 @@ class ZoneBounds(NamedTuple):
     """Stops grouped in zones, and a lower bound on the time between any two zones' stops.
 
     ``matrix[a, b]``: no journey leaves a stop of zone ``a`` and reaches one of zone ``b``
-    quicker (0 within a zone; INF when none can). ``hop`` is each pattern position's quickest
-    hop to the next position (timetable), the base of `realtime_slack`.
+    quicker (0 within a zone; INF when none can). ``hop`` is each forward pattern position's
+    quickest hop to the next position (timetable), the base of `realtime_slack`, in either
+    direction.
     """
 
     zone: I32
@@ -46,27 +52,31 @@ class ZoneBounds(NamedTuple):
     hop: I32
 
 
-_zones: weakref.WeakKeyDictionary[Any, ZoneBounds] = weakref.WeakKeyDictionary()
-_slack: weakref.WeakKeyDictionary[Any, tuple[I32, int]] = weakref.WeakKeyDictionary()
+# Per network: the bounds of its forward frame and of its reversed one (sharing arrays).
+_zones: weakref.WeakKeyDictionary[Network, tuple[ZoneBounds, ZoneBounds]] = (
+    weakref.WeakKeyDictionary()
+)
+_slack: weakref.WeakKeyDictionary[Frame, tuple[I32, int]] = weakref.WeakKeyDictionary()
 
 
-def zone_bounds(frame: Any, lat: F64, lon: F64) -> ZoneBounds:
-    """The (cached) zone bounds of a `routing.raptor_frame.Frame` whose stops lie at lat/lon."""
-    found = _zones.get(frame)
+def zone_bounds(network: Network, reverse: bool) -> ZoneBounds:
+    """The (cached) zone bounds of `network`'s forward frame, or of its reversed one."""
+    found = _zones.get(network)
     if found is None:
-        fa = frame.arrays
+        fa = frame_for(network, False).arrays
         hop = _quickest_hops(
             fa.pattern_stop_ptr, fa.pattern_trip_ptr, fa.pattern_time_ptr, fa.arrival,
             fa.departure,
         )  # fmt: skip
         ptr, tail, weight = _backward(fa.pattern_stop_ptr, fa.pattern_stops, hop,
                                       fa.transfer_ptr, fa.transfer_to, fa.transfer_s)  # fmt: skip
-        zone, k = zones(lat, lon, ZONES)
-        found = _zones[frame] = ZoneBounds(zone, _matrix(ptr, tail, weight, zone, k), hop)
-    return found
+        zone, k = zones(network.stop_lat, network.stop_lon, ZONES)
+        matrix = _matrix(ptr, tail, weight, zone, k)
+        found = _zones[network] = (ZoneBounds(zone, matrix, hop), ZoneBounds(zone, matrix.T, hop))
+    return found[reverse]
 
 
-def realtime_slack(frame: Any, bounds: ZoneBounds, arrival: I32, departure: I32) -> int:
+def realtime_slack(frame: Frame, bounds: ZoneBounds, arrival: I32, departure: I32) -> int:
     """How much quicker than `bounds` allow a journey may be with these realtime times.
 
     `arrival` and `departure` are an overlay's, in the frame's layout (cached per overlay).
@@ -76,7 +86,7 @@ def realtime_slack(frame: Any, bounds: ZoneBounds, arrival: I32, departure: I32)
         fa = frame.arrays
         gain = _realtime_gain(
             fa.pattern_stop_ptr, fa.pattern_trip_ptr, fa.pattern_time_ptr, arrival, departure,
-            bounds.hop,
+            bounds.hop, frame.reverse,
         )  # fmt: skip
         hit = _slack[frame] = (departure, int(gain))
     return hit[1]
@@ -157,14 +167,20 @@ def _quickest_hops(
 
 @jit
 def _realtime_gain(
-    stop_ptr: I32, trip_ptr: I32, time_ptr: I32, arrival: I32, departure: I32, hop: I32
-) -> int:
-    """Sum over pattern positions of how much quicker than `hop` these times make the hop."""
+    stop_ptr: I32, trip_ptr: I32, time_ptr: I32, arrival: I32, departure: I32, hop: I32,
+    reverse: bool,
+) -> int:  # fmt: skip
+    """Sum over pattern positions of how much quicker than `hop` these times make the hop.
+
+    `hop` is the forward frame's; in the reversed frame (`reverse`), position ``i`` of a
+    pattern of ``m`` positions rides the forward hop at ``m - 2 - i``, backwards.
+    """
     gain = 0
     for p in range(stop_ptr.size - 1):
         n = trip_ptr[p + 1] - trip_ptr[p]
-        for i in range(stop_ptr[p + 1] - stop_ptr[p] - 1):
-            row, best = time_ptr[p] + i * n, hop[stop_ptr[p] + i]
+        m = stop_ptr[p + 1] - stop_ptr[p]
+        for i in range(m - 1):
+            row, best = time_ptr[p] + i * n, hop[stop_ptr[p] + (m - 2 - i if reverse else i)]
             quickest = best
             for j in range(n):
                 quickest = min(quickest, max(arrival[row + n + j] - departure[row + j], 0))

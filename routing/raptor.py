@@ -137,7 +137,8 @@ def prepare(network: Network) -> None:
     Porto Alegre).
     """
     for reverse in (False, True):
-        zone_bounds(frame_for(network, reverse), network.stop_lat, network.stop_lon)
+        frame_for(network, reverse)
+        zone_bounds(network, reverse)
 
 
 def journey_rows(n_journeys: int, n_legs: int) -> tuple[I32, I32]:
@@ -213,7 +214,7 @@ def _run(
     target_stops = targets[0]
     ws.access[stops] = durations
     ws.egress[target_stops] = targets[1]
-    bounds = zone_bounds(frame, network.stop_lat, network.stop_lon)
+    bounds = zone_bounds(network, frame.reverse)
     slack = 0
     if days.ov_slot >= 0:
         slack = realtime_slack(frame, bounds, days.ov_arrival, days.ov_departure)

@@ -8,7 +8,8 @@ import pytest
 
 from routing.lower_bounds import INF, realtime_slack, stop_bounds, zone_bounds, zones
 from routing.network import Network
-from routing.raptor_frame import frame_for
+from routing.raptor_frame import frame_for, realtime_arrays
+from routing.realtime import RealtimeOverlay
 
 
 def quickest_ride_graph(network: Network) -> nx.DiGraph:
@@ -46,18 +47,22 @@ def test_zones_split_along_the_wider_side_and_keep_unplaced_stops_apart() -> Non
 
 
 @pytest.mark.slow
-def test_bounds_never_exceed_the_quickest_ride(porto_alegre_network: Network) -> None:
+@pytest.mark.parametrize("reverse", [False, True])
+def test_bounds_never_exceed_the_quickest_ride(
+    porto_alegre_network: Network, reverse: bool
+) -> None:
+    """Forward: from each stop to a target; reversed (arrive-by): from a source to each stop."""
     network = porto_alegre_network
-    frame = frame_for(network, False)
-    bounds = zone_bounds(frame, network.stop_lat, network.stop_lon)
-    reversed_graph = quickest_ride_graph(network).reverse(copy=False)
+    bounds = zone_bounds(network, reverse)
+    graph = quickest_ride_graph(network)
+    towards_target = graph if reverse else graph.reverse(copy=False)
     rng = np.random.default_rng(4)
     served = np.flatnonzero(np.diff(network.stop_pattern_ptr) > 0)
     out = np.empty(network.n_stops, dtype=np.int32)
     for target in rng.choice(served, 25, replace=False):
         egress = np.array([target], dtype=np.int32)
         stop_bounds(bounds.zone, bounds.matrix, egress, np.array([60], np.int32), 0, out)
-        exact = nx.single_source_dijkstra_path_length(reversed_graph, int(target))
+        exact = nx.single_source_dijkstra_path_length(towards_target, int(target))
         reached = np.array(sorted(exact))
         quickest = np.array([exact[s] for s in reached]) + 60
         assert (out[reached] <= quickest).all()
@@ -70,7 +75,7 @@ def test_a_realtime_hop_quicker_than_the_timetable_lowers_every_bound(
 ) -> None:
     frame = frame_for(porto_alegre_network, False)
     fa = frame.arrays
-    bounds = zone_bounds(frame, porto_alegre_network.stop_lat, porto_alegre_network.stop_lon)
+    bounds = zone_bounds(porto_alegre_network, False)
     assert realtime_slack(frame, bounds, fa.arrival, fa.departure) == 0
     departure = np.array(fa.departure)
     p = int(np.flatnonzero(np.diff(fa.pattern_trip_ptr) > 0)[0])
@@ -86,3 +91,24 @@ def test_a_realtime_hop_quicker_than_the_timetable_lowers_every_bound(
         bounds.zone, bounds.matrix, np.array([0], np.int32), np.array([0], np.int32), 10**9, out
     )
     assert (out[out < INF] == 0).all()
+
+
+def test_a_realtime_hop_gains_as_much_read_backwards(porto_alegre_network: Network) -> None:
+    """The reversed frame's slack reads the forward hops mirrored: the same gain."""
+    network = porto_alegre_network
+    fa = frame_for(network, False).arrays
+    arrival, departure = np.array(fa.arrival), np.array(fa.departure)
+    rng = np.random.default_rng(2)
+    late = rng.choice(arrival.size, 500, replace=False)
+    departure[late] += 120  # leaving later: the next hop is quicker
+    arrival[late] -= 60  # arriving earlier: the hop before is quicker
+    overlay = RealtimeOverlay(
+        network.version, 0, 0.0, arrival, departure, np.zeros(len(network.trip_ids), np.bool_),
+        np.zeros(arrival.size, np.bool_), np.zeros(network.n_stops, np.bool_), frozenset(),
+    )  # fmt: skip
+    forward = realtime_slack(frame_for(network, False), zone_bounds(network, False),
+                             arrival, departure)  # fmt: skip
+    assert forward > 0
+    back = frame_for(network, True)
+    rt = realtime_arrays(network, back, overlay)
+    assert realtime_slack(back, zone_bounds(network, True), rt.arrival, rt.departure) == forward
