@@ -29,9 +29,9 @@ from numba import njit
 from routing.network import NO_DROP_OFF, NO_PICKUP, Network
 from routing.realtime import RealtimeOverlay
 
+F32 = npt.NDArray[np.float32]
 F64 = npt.NDArray[np.float64]
 I32 = npt.NDArray[np.int32]
-I64 = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]
 
 _TABLES: weakref.WeakKeyDictionary[Network, PruningTables] = weakref.WeakKeyDictionary()
@@ -72,26 +72,33 @@ def useful(
 
 
 class PruningTables(NamedTuple):
-    """The network's arrays the pruning reads, typed once, and its per-position tables."""
+    """The network's arrays the pruning reads (views, not copies), and per-position tables.
 
-    sp_ptr: I64
-    sp_pattern: I64
-    sp_pos: I64
-    ps_ptr: I64
-    pt_ptr: I64
-    time_ptr: I64
-    cum: F64
+    ``cum`` holds whole seconds: float32 is exact for them (below 2**24).
+    """
+
+    sp_ptr: I32
+    sp_pattern: I32
+    sp_pos: I32
+    ps_ptr: I32
+    pt_ptr: I32
+    time_ptr: I32
+    cum: F32
     flags: npt.NDArray[np.uint8]
     weak: npt.NDArray[np.uint8]
     all_ok: Mask
 
 
-def pruning_scratch(n: int) -> tuple[F64, I64]:
-    """This thread's per-position keys and owners (kept at inf and -1 between calls)."""
+def pruning_scratch(n: int) -> tuple[F64, I32]:
+    """This thread's per-position keys and owners (kept at inf and -1 between calls).
+
+    Keys stay float64: they add an offset's fractional seconds to ``cum``, and rounding
+    them could make two offsets tie that do not.
+    """
     found = getattr(_local, "scratch", None)
     if found is None or found[0].size < n:
-        found = _local.scratch = (np.full(n, np.inf), np.full(n, -1, dtype=np.int64))
-    scratch: tuple[F64, I64] = found
+        found = _local.scratch = (np.full(n, np.inf), np.full(n, -1, dtype=np.int32))
+    scratch: tuple[F64, I32] = found
     return scratch
 
 
@@ -104,8 +111,8 @@ def pruning_tables(network: Network, overlay: RealtimeOverlay | None = None) -> 
     found = _TABLES.get(network)
     if found is None:
 
-        def typed(array: npt.ArrayLike) -> I64:
-            return np.asarray(array, dtype=np.int64)
+        def typed(array: npt.ArrayLike) -> I32:
+            return np.asarray(array, dtype=np.int32)  # the network's own (mapped) array
 
         ptr = (
             typed(network.pattern_stop_ptr), typed(network.pattern_trip_ptr),
@@ -146,12 +153,12 @@ def _per_position(stop_ptr: Any, trip_ptr: Any, time_ptr: Any, values: Any, anyw
 @njit(cache=True, nogil=True)
 def _hops(stop_ptr: Any, trip_ptr: Any, time_ptr: Any, arrival: Any, departure: Any) -> Any:
     """``H(i)``: the sum along each pattern of the largest hop of any trip (never negative)."""
-    cum = np.zeros(stop_ptr[-1])
+    cum = np.zeros(stop_ptr[-1], np.float32)
     for p in range(stop_ptr.size - 1):
         k = trip_ptr[p + 1] - trip_ptr[p]
         for i in range(1, stop_ptr[p + 1] - stop_ptr[p]):
             row = time_ptr[p] + i * k
-            hop = 0.0
+            hop = 0
             for j in range(k):
                 hop = max(hop, departure[row + j] - departure[row - k + j])
                 hop = max(hop, arrival[row + j] - arrival[row - k + j])
