@@ -47,6 +47,7 @@ from routing.street_islands import MAX_STOP_SNAP_M, on_mainland, snap_to_mainlan
 from routing.street_search import (
     StreetTree,
     graph_arrays,
+    keep_heap,
     search_workspace,
     shortest_path_tree,
 )
@@ -201,9 +202,10 @@ def _coordinate_access(
     ok = tables.all_ok if usable is None else np.asarray(usable, np.bool_)
     arrays = _end_arrays(network, streets, mode, limits.reverse)
     scratch = _scratch(network, streets, tables.cum.size)
-    snapped, tree, offsets, reached = coordinate_end(
+    snapped, tree, offsets, reached, heap = coordinate_end(
         arrays, scratch, tuple(tables), ok, tuple(limits)
     )
+    keep_heap(heap)
     if snapped[0] < 0:
         return None
     index = edge_index(streets, mode)
@@ -237,9 +239,8 @@ def _end_arrays(
 
 def _scratch(network: Network, streets: StreetGraph, n_positions: int) -> tuple[Any, ...]:
     """This thread's scratch arrays for one end's search: a `Scratch` as a plain tuple."""
-    pushes = max(streets.walk.n_edges, streets.bike.n_edges, streets.car.n_edges) + 2
     return (
-        *search_workspace(streets.n_nodes, pushes), _slots(network.n_stops),
+        *search_workspace(streets.n_nodes), _slots(network.n_stops),
         *pruning_scratch(n_positions),
     )  # fmt: skip
 

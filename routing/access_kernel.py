@@ -192,7 +192,7 @@ def plain(arrays: EndArrays) -> tuple[Any, ...]:
 def coordinate_end(
     ea_: tuple[Any, ...], sc_: tuple[Any, ...], pt_: tuple[Any, ...], usable: Mask,
     end_: tuple[Any, ...],
-) -> tuple[Snapped, Tree, Offsets, int]:  # fmt: skip
+) -> tuple[Snapped, Tree, Offsets, int, int]:  # fmt: skip
     """Snap, search, reach and prune for one coordinate end.
 
     Takes an `EndArrays` (as `plain`), a `Scratch`, `PruningTables` and `Limits` as plain
@@ -201,8 +201,9 @@ def coordinate_end(
 
     Returns the snap (edge, position, lat, lon, offset; edge -1 when the point is off the
     streets, and nothing else is done), the search tree (nodes, seconds, predecessors), the
-    offsets (stops, whole seconds, metres to one decimal, how reached) and how many stops
-    were reached before pruning.
+    offsets (stops, whole seconds, metres to one decimal, how reached), how many stops
+    were reached before pruning, and the heap size the search needed (see
+    `routing.street_search.keep_heap`).
     """
     ea = EndArrays(SnapArrays(*ea_[0]), *ea_[1:])
     sc, pt, end = Scratch(*sc_), PruningTables(*pt_), Limits(*end_)
@@ -211,10 +212,10 @@ def coordinate_end(
     no_tree = (np.empty(0, np.int32), np.empty(0), np.empty(0, np.int32))
     no_offsets = (np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0), np.empty(0, np.int8))
     if e < 0:
-        return snap, no_tree, no_offsets, 0
+        return snap, no_tree, no_offsets, 0, sc.heap_k.size
     nodes, metres = _sources(ea.snap, e, tb, offset_m, end.reverse)
     speed = end.speed_mps
-    tree_nodes, costs, preds, at, at_s = bounded_search(
+    tree_nodes, costs, preds, at, at_s, heap = bounded_search(
         ea.indptr, ea.indices, ea.length, ea.speed, speed, nodes, metres / speed, end.max_s,
         -1, ea.item_ptr, ea.items, sc.cost, sc.pred, sc.mark, sc.touched, sc.heap_k, sc.heap_v,
     )  # fmt: skip
@@ -232,4 +233,5 @@ def coordinate_end(
         )  # fmt: skip
         stops, seconds, reach_m, how = stops[keep], seconds[keep], reach_m[keep], how[keep]
     whole_s = np.ceil(seconds - 1e-9).astype(np.int32)
-    return snap, (tree_nodes, costs, preds), (stops, whole_s, np.round(reach_m, 1), how), reached
+    offsets = (stops, whole_s, np.round(reach_m, 1), how)
+    return snap, (tree_nodes, costs, preds), offsets, reached, heap

@@ -43,6 +43,10 @@ def attached_items(nodes: I32, n_nodes: int) -> Attached:
 
 
 _NOTHING = Attached(np.zeros(1, dtype=np.int32), np.empty(0, dtype=np.int32))
+# Heap entries a thread's workspace starts with. A lazy-deletion Dijkstra may push once per
+# edge, but holds at any time about its frontier: a bounded search a few hundred entries,
+# a whole city's a few thousand. A search that outgrows the heap doubles it (`_grown`).
+HEAP_START = 4096
 _local = threading.local()
 _PREPARED: weakref.WeakKeyDictionary[CsrGraph, tuple[I32, I32, F32, F32]] = (
     weakref.WeakKeyDictionary()
@@ -187,14 +191,13 @@ def reached_from(indptr: I32, indices: I32, length: F32, sources: I32) -> tuple[
     cost ``length[e]``; unbounded.
     """
     sources = np.asarray(sources, dtype=np.int32)
-    cost, pred, mark, touched, heap_k, heap_v = search_workspace(
-        indptr.size - 1, indices.size + sources.size
-    )
+    cost, pred, mark, touched, heap_k, heap_v = search_workspace(indptr.size - 1)
     arrays = _arrays(indptr, indices, length, length)
-    n = _dijkstra(
+    n, heap = _grown(
         *arrays, 1.0, sources, np.zeros(sources.size), np.inf, mark, 1, 0, cost, pred, touched,
         heap_k, heap_v,
     )  # fmt: skip
+    keep_heap(heap)
     nodes = touched[:n].copy()
     costs = cost[nodes]
     cost[nodes], pred[nodes] = np.inf, -1
@@ -297,26 +300,27 @@ def _tree(
         raise ValueError("attached items are for a graph of another size")
     if target >= streets.n_nodes:
         raise IndexError(f"node {target} out of range ({streets.n_nodes} nodes)")
-    cost, pred, mark, touched, heap_k, heap_v = search_workspace(
-        streets.n_nodes, graph.n_edges + sources.shape[0]
-    )
-    nodes, costs, preds, items, item_costs = bounded_search(
+    cost, pred, mark, touched, heap_k, heap_v = search_workspace(streets.n_nodes)
+    nodes, costs, preds, items, item_costs, heap = bounded_search(
         *graph_arrays(graph), uniform, sources, offsets, float(max_cost), target, on.ptr,
         on.items, cost, pred, mark, touched, heap_k, heap_v,
     )  # fmt: skip
+    keep_heap(heap)
     return StreetTree(nodes, costs, preds, streets.n_nodes), (items, item_costs)
 
 
-def search_workspace(n_nodes: int, pushes: int) -> tuple[F64, I32, I32, I32, F64, I32]:
-    """This thread's search arrays for `n_nodes` nodes and up to `pushes` heap entries.
+def search_workspace(n_nodes: int) -> tuple[F64, I32, I32, I32, F64, I32]:
+    """This thread's search arrays for `n_nodes` nodes, and its heap (keys, values).
 
     Kept between searches (costs at inf, predecessors at -1, marks at 0: each search resets
-    what it touched), so a short walk costs what it settles, not what the graph holds.
+    what it touched), so a short walk costs what it settles, not what the graph holds. The
+    heap starts at `HEAP_START` entries; a search needing more grows its own copy and says
+    how large it got, which `keep_heap` keeps for the thread's next searches.
     """
     ws = getattr(_local, "ws", None)
-    if ws is None or ws[0].size < n_nodes or ws[4].size < pushes + 1:
-        n, heap = max(n_nodes, 0 if ws is None else ws[0].size), pushes + 1
-        heap = max(heap, 0 if ws is None else ws[4].size)
+    if ws is None or ws[0].size < n_nodes:
+        n = max(n_nodes, 0 if ws is None else ws[0].size)
+        heap = HEAP_START if ws is None else ws[4].size
         ws = _local.ws = (
             np.full(n, np.inf), np.full(n, -1, dtype=np.int32), np.zeros(n, dtype=np.int32),
             np.empty(n, dtype=np.int32), np.empty(heap, dtype=np.float64),
@@ -326,13 +330,23 @@ def search_workspace(n_nodes: int, pushes: int) -> tuple[F64, I32, I32, I32, F64
     return found
 
 
+def keep_heap(size: int) -> None:
+    """This thread's heap grown to `size` entries, when a search needed that many (rare)."""
+    ws = _local.ws
+    if ws[4].size < size:
+        heap = (np.empty(size, dtype=np.float64), np.empty(size, dtype=np.int32))
+        _local.ws = (*ws[:4], *heap)
+
+
 @njit(cache=True, nogil=True)
 def bounded_search(
     indptr: I32, indices: I32, length: F32, speed: F32, uniform: float, sources: I32,
     offsets: F64, max_cost: float, target: int, item_ptr: I32, items: I32, cost: F64,
     pred: I32, mark: I32, touched: I32, heap_k: F64, heap_v: I32,
-) -> tuple[I32, F64, I32, I32, F64]:  # fmt: skip
-    """`_dijkstra` on reusable arrays: reached nodes, their costs and preds; items reached.
+) -> tuple[I32, F64, I32, I32, F64, int]:  # fmt: skip
+    """`_grown` on reusable arrays: nodes reached, costs, preds; items reached; heap size.
+
+    The heap size is what the search needed, for `keep_heap`.
 
     Items are looked up from the nodes reached (not the reverse), so a short walk reads a few
     hundred entries of the node arrays, not one per stop of the city.
@@ -341,7 +355,7 @@ def bounded_search(
     """
     if target >= 0:
         mark[target] = 1
-    n = _dijkstra(
+    n, heap = _grown(
         indptr, indices, length, speed, uniform, sources, offsets, max_cost, mark, 1,
         1 if target >= 0 else 0, cost, pred, touched, heap_k, heap_v,
     )  # fmt: skip
@@ -359,7 +373,35 @@ def bounded_search(
                 m += 1
     cost[nodes] = np.inf
     pred[nodes] = -1
-    return nodes, costs, preds, found[:m], found_costs[:m]
+    return nodes, costs, preds, found[:m], found_costs[:m], heap
+
+
+@njit(cache=True, nogil=True)
+def _grown(
+    indptr: I32, indices: I32, length: F32, speed: F32, uniform: float, sources: I32,
+    offsets: F64, max_cost: float, mark: I32, stamp: int, n_targets: int, cost: F64,
+    pred: I32, touched: I32, heap_k: F64, heap_v: I32,
+) -> tuple[int, int]:  # fmt: skip
+    """`_dijkstra`, run again on a heap twice as large while it overflows.
+
+    The search pushes the same entries in the same order whatever the heap's size, so it
+    finds the same tree. The heap first holds every source at least. Returns `_dijkstra`'s
+    count of touched nodes and the heap size that sufficed.
+    """
+    while heap_k.size <= sources.size:
+        heap_k, heap_v = np.empty(2 * heap_k.size + 1), np.empty(2 * heap_v.size + 1, np.int32)
+    while True:
+        n = _dijkstra(
+            indptr, indices, length, speed, uniform, sources, offsets, max_cost, mark, stamp,
+            n_targets, cost, pred, touched, heap_k, heap_v,
+        )  # fmt: skip
+        if n >= 0:
+            return n, heap_k.size
+        for j in range(-1 - n):
+            cost[touched[j]] = np.inf
+            pred[touched[j]] = -1
+        heap_k = np.empty(2 * heap_k.size, np.float64)
+        heap_v = np.empty(2 * heap_v.size, np.int32)
 
 
 @njit(cache=True, nogil=True)
@@ -424,7 +466,9 @@ def _dijkstra(
     """Bounded multi-source Dijkstra writing `cost`/`pred` (which must start at inf / -1).
 
     Stops when `n_targets` (> 0) nodes with ``mark == stamp`` are settled. Returns how many
-    nodes it touched, listed in `touched` so a caller can reset them for the next search.
+    nodes it touched, listed in `touched` so a caller can reset them for the next search;
+    ``-1 - touched`` when the heap filled up (the search stopped there, unfinished). The heap
+    must hold the sources.
     """
     size = 0
     n_touched = 0
@@ -457,6 +501,8 @@ def _dijkstra(
                     n_touched += 1
                 cost[v] = c
                 pred[v] = u
+                if size == heap_k.shape[0]:
+                    return -1 - n_touched
                 size = _push(heap_k, heap_v, size, c, v)
     return n_touched
 

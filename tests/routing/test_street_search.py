@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 from pathlib import Path
 
 import networkx as nx
@@ -12,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feeds.osm import load_streets
+from routing import street_search
 from routing.street_search import (
     distances_between,
     one_to_many,
@@ -19,7 +21,7 @@ from routing.street_search import (
     path_length_m,
     shortest_path_tree,
 )
-from routing.streets import CsrGraph, StreetGraph
+from routing.streets import F64, CsrGraph, StreetGraph
 
 
 def graph_from_edges(n: int, edges: dict[tuple[int, int], float], speed: float = 1.0) -> CsrGraph:
@@ -247,3 +249,28 @@ def test_search_works_on_a_copy_with_stops(porto_alegre: StreetGraph) -> None:
     attached = dataclasses.replace(porto_alegre, stop_node=np.array([0, 1], np.int32))
     cost = one_to_many(attached, "walk", attached.stop_node, max_cost_s=60.0)
     assert cost[0] == 0.0 and cost[1] == 0.0
+
+
+def test_a_search_outgrowing_its_heap_grows_it_and_finds_the_same_costs(
+    porto_alegre: StreetGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A thread's heap starts small: an unbounded bike search overflows it many times."""
+    monkeypatch.setattr(street_search, "HEAP_START", 1)
+    g = oracle(porto_alegre, "bike")
+    source = int(np.flatnonzero(np.diff(porto_alegre.bike.indptr) > 0)[0])
+    expected = nx.single_source_dijkstra_path_length(g, source)
+    found: list[tuple[F64, int]] = []
+
+    def fresh_thread() -> None:
+        cost = one_to_many(porto_alegre, "bike", source)
+        found.append((cost, street_search.search_workspace(porto_alegre.n_nodes)[4].size))
+
+    worker = threading.Thread(target=fresh_thread)
+    worker.start()
+    worker.join()
+    cost, heap = found[0]
+    reached = np.flatnonzero(np.isfinite(cost))
+    assert set(reached.tolist()) == set(expected)
+    want = np.array([expected[n] for n in reached.tolist()])
+    np.testing.assert_allclose(cost[reached], want, rtol=1e-9, atol=1e-9)
+    assert 1 < heap < porto_alegre.bike.n_edges  # grown, yet to its frontier, not every edge
