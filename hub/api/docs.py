@@ -19,7 +19,7 @@ pre{padding:.6rem;overflow:auto}
 table{border-collapse:collapse;width:100%;margin:.5rem 0}
 td,th{border:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top}
 h2{border-top:2px solid #333;padding-top:.8rem;margin-top:2rem}
-.get{background:#0b6e4f;color:#fff;padding:.1rem .4rem;border-radius:3px;font-weight:bold}
+.method{background:#0b6e4f;color:#fff;padding:.1rem .4rem;border-radius:3px;font-weight:bold}
 """
 
 
@@ -35,12 +35,25 @@ def docs_html() -> str:
         "<p>Machine-readable: <a href='/openapi.json'>/openapi.json</a>.</p>",
         "<nav><ul>",
     ]
-    for path, item in spec["paths"].items():
-        op = item["get"]
-        parts.append(f"<li><a href='#{op['operationId']}'>{_e(path)}</a>: {_e(op['summary'])}</li>")
+    operations = [
+        (path, method, op) for path, item in spec["paths"].items() for method, op in item.items()
+    ]
+    for path, method, op in operations:
+        parts.append(
+            f"<li><a href='#{op['operationId']}'>{method.upper()} {_e(path)}</a>: "
+            f"{_e(op['summary'])}</li>"
+        )
     parts.append("</ul></nav>")
-    for path, item in spec["paths"].items():
-        parts += _operation(path, item["get"])
+    for path, method, op in operations:
+        parts += _operation(path, method, op)
+    parts.append("<h2 id='security'>Tokens</h2><table>")
+    for name, scheme in spec["components"]["securitySchemes"].items():
+        where = f"{scheme['in']} {scheme['name']}" if "name" in scheme else "Authorization: Bearer"
+        parts.append(
+            f"<tr><td><code>{_e(name)}</code></td><td><code>{_e(where)}</code></td>"
+            f"<td>{_e(scheme['description'])}</td></tr>"
+        )
+    parts.append("</table>")
     parts.append("<h2 id='schemas'>Schemas</h2>")
     for name, schema in spec["components"]["schemas"].items():
         parts += _schema(name, schema)
@@ -48,11 +61,16 @@ def docs_html() -> str:
     return "\n".join(parts)
 
 
-def _operation(path: str, op: dict[str, Any]) -> list[str]:
+def _operation(path: str, method: str, op: dict[str, Any]) -> list[str]:
     out = [
-        f"<h2 id='{op['operationId']}'><span class='get'>GET</span> <code>{_e(path)}</code></h2>",
+        f"<h2 id='{op['operationId']}'><span class='method'>{method.upper()}</span> "
+        f"<code>{_e(path)}</code></h2>",
         f"<p>{_e(op['summary'])}</p>",
     ]
+    if "security" in op:
+        names = (name for alternative in op["security"] for name in alternative)
+        links = " or ".join(f"<a href='#security'><code>{_e(n)}</code></a>" for n in names)
+        out.append(f"<p>Token: {links}</p>")
     if op["parameters"]:
         out.append("<table><tr><th>parameter</th><th>in</th><th>schema</th><th>about</th></tr>")
         for p in op["parameters"]:
@@ -62,13 +80,15 @@ def _operation(path: str, op: dict[str, Any]) -> list[str]:
                 f"<td><code>{_e(_brief(p['schema']))}</code></td><td>{_e(p['description'])}</td></tr>"
             )
         out.append("</table>")
+    if "requestBody" in op:
+        ((media, body),) = op["requestBody"]["content"].items()
+        out.append(f"<p>Body: <code>{_e(media)}</code> {_link(body['schema'])}</p>")
     out.append("<table><tr><th>status</th><th>answer</th></tr>")
     for status, response in op["responses"].items():
-        content = next(iter(response["content"].items()))
-        out.append(
-            f"<tr><td>{status}</td><td>{_e(response['description'])} "
-            f"<code>{_e(content[0])}</code> {_link(content[1]['schema'])}</td></tr>"
-        )
+        answer = _e(response["description"])
+        for media, content in response.get("content", {}).items():
+            answer += f" <code>{_e(media)}</code> {_link(content['schema'])}"
+        out.append(f"<tr><td>{status}</td><td>{answer}</td></tr>")
     out.append("</table>")
     return out
 

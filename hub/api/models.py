@@ -1,6 +1,8 @@
 """Response models of `/api/v1` (pydantic, ``extra="forbid"``): what `/openapi.json` describes.
 
 The plan endpoint answers `routing.plan.Plan` itself; these are the other endpoints' bodies.
+Request bodies are validated with their own models (`alerts.subscriptions.SubscriptionSpec`
+and its ``POST``/``PATCH`` forms in `hub.api.subscriptions`, `alerts.manual.ManualAlertRequest`).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from alerts.subscriptions import CommuteLeg, SubscriptionSpec
 from routing.gazetteer import PlaceKind
 from routing.plan import LegMode, LineString, RealtimeStatus, Route
 
@@ -240,6 +243,36 @@ class FeedsResponse(_Model):
 
     network_version: str
     feeds: list[FeedInfo]
+
+
+class WatchView(_Model):
+    """The feed-scoped ids a subscription is told about, sorted."""
+
+    routes: list[str]
+    stops: list[str]
+    trips: list[str]
+    agencies: list[str]
+
+
+class SubscriptionView(_Model):
+    """A subscription as ``GET`` and ``PATCH`` answer it (without its secrets)."""
+
+    id: str
+    created_at: str = Field(description="ISO 8601, UTC, to the second")
+    expires_at: str = Field(description="ISO 8601, UTC, to the second")
+    spec: SubscriptionSpec
+    watch: WatchView
+    commute_legs: list[CommuteLeg] = Field(description="a commute's usual transit legs")
+    events_url: str = Field(description="its Server-Sent Events stream (needs the token)")
+
+
+class CreatedSubscription(SubscriptionView):
+    """The answer of ``POST /api/v1/subscriptions``: the subscription and its secrets."""
+
+    token: str = Field(description="the access token, shown this once (stored hashed)")
+    webhook_secret: str | None = Field(
+        None, description="``whsec_`` key signing the webhooks; only with a webhook_url"
+    )
 
 
 Problem.model_rebuild()

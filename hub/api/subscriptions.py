@@ -23,7 +23,6 @@ from alerts.redis_client import RETRYABLE
 from alerts.subscriptions import (
     Subscription,
     SubscriptionSpec,
-    Watch,
     new_id,
     new_token,
     new_webhook_secret,
@@ -31,6 +30,7 @@ from alerts.subscriptions import (
 )
 from alerts.webhooks import UnsafeUrl, check_url
 from hub.api.limits import DEADLINE_S
+from hub.api.models import CreatedSubscription, SubscriptionView, WatchView
 from hub.api.subscription_events import STREAMS, OpenStreams, stream_events
 from hub.problems import ApiError, json_body, reject_unknown_params
 from hub.realtime_commutes import spec_watch
@@ -103,11 +103,10 @@ async def create(request: web.Request) -> web.Response:
     )
     await _store(service.subscriptions.put(subscription))
     await service.welcome(subscription)
-    answer = _view(subscription)
-    answer["token"] = token
-    if spec.webhook_url is not None:
-        answer["webhook_secret"] = subscription.webhook_secret
-    response = web.json_response(answer, status=201)
+    secret = None if spec.webhook_url is None else subscription.webhook_secret
+    answer = CreatedSubscription(**dict(_view(subscription)), token=token, webhook_secret=secret)
+    shown = answer.model_dump(mode="json", exclude=None if secret else {"webhook_secret"})
+    response = web.json_response(shown, status=201)
     response.headers["Location"] = f"/api/v1/subscriptions/{subscription.id}"
     return response
 
@@ -115,7 +114,7 @@ async def create(request: web.Request) -> web.Response:
 async def read(request: web.Request) -> web.Response:
     """The subscription (without its secrets)."""
     reject_unknown_params(request, frozenset({"token"}))
-    return web.json_response(_view(await authorized(request)))
+    return web.json_response(_view(await authorized(request)).model_dump(mode="json"))
 
 
 async def update(request: web.Request) -> web.Response:
@@ -136,7 +135,7 @@ async def update(request: web.Request) -> web.Response:
         changes["expires_at"] = service.now() + _days(request, body.expires_in_days) * DAY_S
     updated = current.model_copy(update=changes)
     await _store(service.subscriptions.put(updated))
-    return web.json_response(_view(updated))
+    return web.json_response(_view(updated).model_dump(mode="json"))
 
 
 async def delete(request: web.Request) -> web.Response:
@@ -217,22 +216,24 @@ def _days(request: web.Request, days: int) -> int:
     return days
 
 
-def _view(subscription: Subscription) -> dict[str, Any]:
+def _view(subscription: Subscription) -> SubscriptionView:
     expires = dt.datetime.fromtimestamp(subscription.expires_at, dt.UTC)
     created = dt.datetime.fromtimestamp(subscription.created_at, dt.UTC)
-    return {
-        "id": subscription.id,
-        "created_at": created.isoformat(timespec="seconds"),
-        "expires_at": expires.isoformat(timespec="seconds"),
-        "spec": subscription.spec.model_dump(mode="json"),
-        "watch": _watch_json(subscription.watch),
-        "commute_legs": [leg.model_dump() for leg in subscription.commute_legs],
-        "events_url": f"/api/v1/subscriptions/{subscription.id}/events",
-    }
-
-
-def _watch_json(watch: Watch) -> dict[str, list[str]]:
-    return {name: sorted(getattr(watch, name)) for name in ("routes", "stops", "trips", "agencies")}
+    watch = subscription.watch
+    return SubscriptionView(
+        id=subscription.id,
+        created_at=created.isoformat(timespec="seconds"),
+        expires_at=expires.isoformat(timespec="seconds"),
+        spec=subscription.spec,
+        watch=WatchView(
+            routes=sorted(watch.routes),
+            stops=sorted(watch.stops),
+            trips=sorted(watch.trips),
+            agencies=sorted(watch.agencies),
+        ),
+        commute_legs=subscription.commute_legs,
+        events_url=f"/api/v1/subscriptions/{subscription.id}/events",
+    )
 
 
 def _parse(model: type[M], body: Any) -> M:

@@ -70,6 +70,10 @@ async def test_openapi_describes_every_route_from_the_models(
     assert "<script" not in page and "http" not in page.split("</style>")[0]
     for path in spec["paths"]:
         assert path.replace("{", "&#x7b;") in page or path in page
+    patch = page.split("id='updateSubscription'>", 1)[1].split("<h2", 1)[0]
+    assert (
+        "PATCH" in patch and "#schema-PatchSubscription" in patch and "subscriptionToken" in patch
+    )
 
 
 async def test_rate_limit_per_client_with_429_and_retry_after(
