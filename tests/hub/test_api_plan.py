@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import hub.api.plan
 from hub.cli import main
 from tests.hub.api_app import DEMO_NOW, Client, api_settings, assert_problem, client_for
 
@@ -127,9 +130,16 @@ async def test_a_full_queue_sheds_with_503_and_retry_after(
 
 
 async def test_a_request_past_its_deadline_gets_503(
-    aiohttp_client: Client, porto_alegre_dir: Path, tmp_path: Path
+    aiohttp_client: Client, porto_alegre_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = api_settings(porto_alegre_dir, tmp_path, request_deadline_s=0.0005)
+    plan_json = hub.api.plan._plan_json
+
+    def slow_plan(*args: Any) -> Any:
+        time.sleep(0.05)  # a warm planner may answer within any deadline short enough to test
+        return plan_json(*args)
+
+    monkeypatch.setattr(hub.api.plan, "_plan_json", slow_plan)
+    settings = api_settings(porto_alegre_dir, tmp_path, request_deadline_s=0.005)
     client = await client_for(aiohttp_client, settings)
     response = await client.get("/api/v1/plan", params=QUERY)
     await assert_problem(response, 503, None)
