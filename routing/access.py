@@ -5,7 +5,8 @@ links to the street nodes (`routing.stop_links`: along each stop's nearest edge,
 nearest node; no loop over stops). Stops outside the street extract, and ends that do not
 snap onto it, are reached in a straight line lengthened by a detour factor and flagged
 ``crow_fly``. Egress searches run from the destination *against* the edges (a transposed
-graph, cached per street graph), so one-way streets are honoured both ways.
+graph, made per street graph and mode when first needed), so one-way streets are honoured
+both ways.
 """
 
 from __future__ import annotations
@@ -51,14 +52,16 @@ from routing.street_search import (
     search_workspace,
     shortest_path_tree,
 )
-from routing.streets import F64, I32, CsrGraph, StreetGraph
+from routing.streets import F64, I32, MODES, CsrGraph, StreetGraph
 
 MAX_SNAP_M = 500.0
 __all__ = ["CROW", "CROW_FLY_DETOUR", "NAMED", "STREET"]
 
 Coords = list[tuple[float, float]]
 I8 = npt.NDArray[np.int8]
-_REVERSED: weakref.WeakKeyDictionary[StreetGraph, StreetGraph] = weakref.WeakKeyDictionary()
+_REVERSED: weakref.WeakKeyDictionary[StreetGraph, dict[str, StreetGraph]] = (
+    weakref.WeakKeyDictionary()
+)
 # Per network: every boardable stop, for crow-fly reach without streets.
 _STOPS: weakref.WeakKeyDictionary[Network, StopIndex | None] = weakref.WeakKeyDictionary()
 _ENDS: weakref.WeakKeyDictionary[StreetGraph, dict[tuple[str, bool], tuple[Any, ...]]] = (
@@ -224,7 +227,7 @@ def _end_arrays(
     per_graph = _ENDS.setdefault(streets, {})
     found = per_graph.get((mode, reverse))
     if found is None:
-        graph = (reversed_streets(streets) if reverse else streets).graph(mode)
+        graph = (reversed_streets(streets, mode) if reverse else streets).graph(mode)
         links = stop_links(network, streets, mode, reverse)
         crow = links.off_streets or _NO_STOPS
         found = per_graph[(mode, reverse)] = plain(
@@ -281,18 +284,19 @@ def node_coordinates(streets: StreetGraph, nodes: I32) -> Coords:
     return list(zip(lon, lat, strict=True))
 
 
-def reversed_streets(streets: StreetGraph) -> StreetGraph:
-    """`streets` with every edge turned around (cached): searches towards a destination."""
-    found = _REVERSED.get(streets)
+def reversed_streets(streets: StreetGraph, mode: str) -> StreetGraph:
+    """`streets` with every edge of `mode` turned around: `mode` searches towards a destination.
+
+    Made once per street graph and mode, when an egress of that mode first needs it (access
+    modes are walk and bike: no car graph is turned while serving). The other modes' graphs
+    are `streets`' own, not turned: search only `mode` on it.
+    """
+    per_mode = _REVERSED.setdefault(streets, {})
+    found = per_mode.get(mode)
     if found is None:
-        n = streets.n_nodes
-        found = replace(
-            streets,
-            walk=_transpose(streets.walk, n),
-            bike=_transpose(streets.bike, n),
-            car=_transpose(streets.car, n),
-        )
-        _REVERSED[streets] = found
+        turned = _transpose(streets.graph(mode), streets.n_nodes)
+        walk, bike, car = (turned if m == mode else streets.graph(m) for m in MODES)
+        found = per_mode[mode] = replace(streets, walk=walk, bike=bike, car=car)
     return found
 
 
@@ -353,7 +357,7 @@ def _search(
         cost = metres[end.stop : end.stop + 1] / speed_mps
     else:
         return None
-    graph = reversed_streets(streets) if reverse else streets
+    graph = reversed_streets(streets, mode) if reverse else streets
     on_nodes = stop_links(network, streets, mode, reverse).attached
     return shortest_path_tree(graph, mode, nodes, cost, max_s, speed_mps, attached=on_nodes)
 

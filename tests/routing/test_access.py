@@ -13,6 +13,7 @@ from routing.access import (
     UnknownStop,
     leg_coordinates,
     resolve,
+    reversed_streets,
     street_access,
     street_end,
 )
@@ -20,7 +21,7 @@ from routing.direct import direct_path
 from routing.network import Network
 from routing.query import Coordinate, StopRef
 from routing.snap import snap_point
-from routing.streets import StreetGraph
+from routing.streets import CsrGraph, StreetGraph
 from tests.routing.tiny_world import m
 
 WALK = 1.3
@@ -254,3 +255,20 @@ def test_a_named_stop_joins_the_streets_on_its_edge(world: tuple[Network, Street
     path = direct_path(walk, target, streets, 900)
     assert path is not None and not path.crow_fly
     assert path.distance_m == pytest.approx(offsets(walk, network)["tiny:S4"][1], abs=0.2)
+
+
+def test_reversed_streets_turn_only_the_mode_asked(world: tuple[Network, StreetGraph]) -> None:
+    """Egress by bike turns the bike graph round; the others are the graph's own, shared."""
+    _, streets = world
+    turned = reversed_streets(streets, "bike")
+    forward, back = streets.bike, turned.bike
+
+    def edges(graph: CsrGraph, flip: bool) -> set[tuple[int, int, float]]:
+        tail = np.repeat(np.arange(streets.n_nodes), np.diff(graph.indptr)).tolist()
+        head, length = graph.indices.tolist(), graph.length_m.tolist()
+        rows = zip(tail, head, length, strict=True)
+        return {(v, u, x) if flip else (u, v, x) for u, v, x in rows}
+
+    assert edges(back, flip=True) == edges(forward, flip=False)
+    assert turned.walk is streets.walk and turned.car is streets.car
+    assert reversed_streets(streets, "bike") is turned  # made once

@@ -64,7 +64,7 @@ def _step_by_step(
     nodes, along = snap.arrivals() if reverse else snap.departures()
     link_stop, link_node, link_m, off = _walk_links(network, streets)
     off_lat, off_lon = network.stop_lat[off].astype(float), network.stop_lon[off].astype(float)
-    graph = reversed_streets(streets) if reverse else streets
+    graph = reversed_streets(streets, "walk") if reverse else streets
     _, (at, at_s) = shortest_path_tree(
         graph, "walk", nodes, (along + snap.offset_m) / WALK, MAX_S, WALK,
         attached=attached_items(link_node, streets.n_nodes),
