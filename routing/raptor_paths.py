@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
+from numba import njit
 
 from routing.journey import Journey, RideLeg, TransferLeg
 from routing.query import OffsetLookup
@@ -35,6 +36,7 @@ from routing.raptor_kernels import (
 )  # fmt: skip
 
 I32 = npt.NDArray[np.int32]
+I8 = npt.NDArray[np.int8]
 
 
 def to_journeys(
@@ -50,36 +52,54 @@ def to_journeys(
     search the frame's sources are the egress offsets).
     """
     head, legs = rows
+    heads = head.tolist()
+    n_legs = max((h[LEG_START] + h[LEG_COUNT] for h in heads), default=0)
+    fa = frame.arrays
+    fields = _leg_fields(
+        legs[:n_legs], fa.pattern_trip_ptr, fa.pattern_stop_ptr, frame.network_trips,
+        frame.transfer_kind, frame.reverse, day,
+    ).tolist()  # fmt: skip
     out = []
-    for h in head.tolist():
-        rows_ = legs[h[LEG_START] : h[LEG_START] + h[LEG_COUNT]].tolist()
+    for h in heads:
+        found = fields[h[LEG_START] : h[LEG_START] + h[LEG_COUNT]]
+        parts = tuple(
+            TransferLeg(*f[1:6]) if f[0] == WALK else RideLeg(*f[1:])
+            for f in (reversed(found) if frame.reverse else found)
+        )
         source, target = sources[h[J_ACCESS]], targets[h[J_EGRESS]]
         if frame.reverse:
-            parts = tuple(_leg(frame, day, r) for r in reversed(rows_))
             out.append(Journey(-h[J_ARR], -h[J_DEP], h[RIDES] - 1, target, source, parts))
         else:
-            parts = tuple(_leg(frame, day, r) for r in rows_)
             out.append(Journey(h[J_DEP], h[J_ARR], h[RIDES] - 1, source, target, parts))
     return out
 
 
-def _leg(frame: Frame, day: int, row: list[int]) -> RideLeg | TransferLeg:
-    if row[KIND] == WALK:
-        kind = int(frame.transfer_kind[row[REF]])
-        if frame.reverse:
-            return TransferLeg(row[TO], row[FROM], -row[ARR], -row[DEP], kind)
-        return TransferLeg(row[FROM], row[TO], row[DEP], row[ARR], kind)
-    p, j, slot, bpos, apos = row[REF], row[TRIP], row[SLOT], row[BOARD], row[ALIGHT]
-    trip_ptr = frame.arrays.pattern_trip_ptr
-    if frame.reverse:
-        stop_ptr = frame.arrays.pattern_stop_ptr
-        n_pos, n_trips = int(stop_ptr[p + 1] - stop_ptr[p]), int(trip_ptr[p + 1] - trip_ptr[p])
-        j, slot, bpos, apos = n_trips - 1 - j, 2 - slot, n_pos - 1 - apos, n_pos - 1 - bpos
-        board, alight, dep, arr = row[TO], row[FROM], -row[ARR], -row[DEP]
-    else:
-        board, alight, dep, arr = row[FROM], row[TO], row[DEP], row[ARR]
-    trip = int(frame.network_trips[trip_ptr[p] + j])
-    return RideLeg(trip, day + slot - 1, p, bpos, apos, board, alight, dep, arr)
+@njit(cache=True, nogil=True)
+def _leg_fields(
+    legs: I32, trip_ptr: I32, stop_ptr: I32, network_trips: I32, transfer_kind: I8,
+    reverse: bool, day: int,
+) -> npt.NDArray[np.int64]:  # fmt: skip
+    """Each leg row as its kind then the fields of its `RideLeg` or `TransferLeg`.
+
+    In the network's direction: an arrive-by frame's trips, positions, day slots, stops and
+    times are turned back around.
+    """
+    out = np.zeros((legs.shape[0], 10), np.int64)
+    for x in range(legs.shape[0]):
+        row, f = legs[x], out[x]
+        f[0] = row[KIND]
+        first, second = (row[TO], row[FROM]) if reverse else (row[FROM], row[TO])
+        dep, arr = (-row[ARR], -row[DEP]) if reverse else (row[DEP], row[ARR])
+        if row[KIND] == WALK:
+            f[1], f[2], f[3], f[4], f[5] = first, second, dep, arr, transfer_kind[row[REF]]
+            continue
+        p, j, slot, bpos, apos = row[REF], row[TRIP], row[SLOT], row[BOARD], row[ALIGHT]
+        if reverse:
+            n_pos, n_trips = stop_ptr[p + 1] - stop_ptr[p], trip_ptr[p + 1] - trip_ptr[p]
+            j, slot, bpos, apos = n_trips - 1 - j, 2 - slot, n_pos - 1 - apos, n_pos - 1 - bpos
+        f[1], f[2], f[3] = network_trips[trip_ptr[p] + j], day + slot - 1, p
+        f[4], f[5], f[6], f[7], f[8], f[9] = bpos, apos, first, second, dep, arr
+    return out
 
 
 def pareto(journeys: list[Journey]) -> list[Journey]:
