@@ -15,7 +15,7 @@ from numba import njit
 from scipy.spatial import cKDTree
 
 from routing.geo import EARTH_RADIUS_M, haversine_m, haversine_one
-from routing.streets import F64, I32, CsrGraph, StreetGraph
+from routing.streets import F32, F64, I32, CsrGraph, StreetGraph
 
 MAX_STOP_SNAP_M = 300.0
 MAX_POINT_SNAP_M = 500.0
@@ -82,8 +82,9 @@ class SnapArrays(NamedTuple):
     """What `snap_kernel` reads of one mode: its undirected edges, projected, and their grid.
 
     Edge ``e`` joins nodes ``a[e] < b[e]`` (``a_to_b`` / ``b_to_a``: the directions the mode
-    may travel it); ``xy_a`` / ``xy_b`` are its ends on the equirectangular projection of
-    ``cos_lat0``; the grid's square cells of ``cell`` metres from (``x0``, ``y0``), ``nx`` by
+    may travel it; ``length_m``, the graph's float32 length); ``xy`` holds every node on the
+    equirectangular projection of ``cos_lat0`` (one array for all modes, read through ``a``
+    and ``b``); the grid's square cells of ``cell`` metres from (``x0``, ``y0``), ``nx`` by
     ``ny``, list the edges meeting them (CSR ``ptr`` / ``edges`` over ``gx * ny + gy``).
     """
 
@@ -99,9 +100,8 @@ class SnapArrays(NamedTuple):
     b: I32
     a_to_b: npt.NDArray[np.bool_]
     b_to_a: npt.NDArray[np.bool_]
-    length_m: F64
-    xy_a: F64
-    xy_b: F64
+    length_m: F32
+    xy: F64
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,12 +275,12 @@ def snap_kernel(
     py = EARTH_RADIUS_M * math.radians(lat)
     # The projection errs by well under 1% over a city: the bound leaves room for it.
     e, tb = _nearest_in_grid(
-        px, py, sa.x0, sa.y0, sa.cell, sa.nx, sa.ny, sa.ptr, sa.edges, sa.xy_a, sa.xy_b,
-        sa.a, sa.b, ok, max_dist_m * 1.01 + 1.0,
+        px, py, sa.x0, sa.y0, sa.cell, sa.nx, sa.ny, sa.ptr, sa.edges, sa.xy, sa.a, sa.b, ok,
+        max_dist_m * 1.01 + 1.0,
     )  # fmt: skip
     if e < 0:
         return -1, 0.0, math.nan, math.nan, math.inf
-    xa, ya, xb, yb = sa.xy_a[e, 0], sa.xy_a[e, 1], sa.xy_b[e, 0], sa.xy_b[e, 1]
+    xa, ya, xb, yb = sa.xy[sa.a[e], 0], sa.xy[sa.a[e], 1], sa.xy[sa.b[e], 0], sa.xy[sa.b[e], 1]
     snapped_lat = math.degrees((ya + tb * (yb - ya)) / EARTH_RADIUS_M)
     snapped_lon = math.degrees((xa + tb * (xb - xa)) / (EARTH_RADIUS_M * sa.cos_lat0))
     offset_m = haversine_one(lat, lon, snapped_lat, snapped_lon)
@@ -317,6 +317,21 @@ def _node_index(streets: StreetGraph, mode: str) -> _NodeIndex:
     return _NodeIndex(tree=cKDTree(xy), nodes=nodes)
 
 
+def _node_xy(streets: StreetGraph) -> F64:
+    """Every node on the projection (metres), shared by the modes' edge indexes."""
+
+    def build() -> F64:
+        projection = _projection(streets)
+        return np.ascontiguousarray(projection.xy(streets.node_lat, streets.node_lon))
+
+    return _cached(streets, "xy", build)
+
+
+def _everywhere(streets: StreetGraph) -> npt.NDArray[np.bool_]:
+    """The mask allowing every node, shared by the modes' edge indexes."""
+    return _cached(streets, "everywhere", lambda: np.ones(streets.n_nodes, dtype=np.bool_))
+
+
 def _edge_index(streets: StreetGraph, mode: str) -> EdgeIndex:
     graph = streets.graph(mode)
     tail = np.repeat(np.arange(streets.n_nodes, dtype=np.int64), np.diff(graph.indptr))
@@ -330,14 +345,12 @@ def _edge_index(streets: StreetGraph, mode: str) -> EdgeIndex:
     a_to_b[inverse[tail < head]] = True
     b_to_a[inverse[tail > head]] = True
     a, b = lo[first].astype(np.int32), hi[first].astype(np.int32)
-    projection = _projection(streets)
-    xy_a = np.ascontiguousarray(projection.xy(streets.node_lat[a], streets.node_lon[a]))
-    xy_b = np.ascontiguousarray(projection.xy(streets.node_lat[b], streets.node_lon[b]))
+    xy = _node_xy(streets)
     arrays = SnapArrays(
-        projection.cos_lat0, *_grid(xy_a, xy_b), a, b, a_to_b, b_to_a,
-        graph.length_m[first].astype(np.float64), xy_a, xy_b,
+        _projection(streets).cos_lat0, *_grid(xy[a], xy[b]), a, b, a_to_b, b_to_a,
+        np.ascontiguousarray(graph.length_m[first], dtype=np.float32), xy,
     )  # fmt: skip
-    return EdgeIndex(arrays, np.ones(streets.n_nodes, dtype=np.bool_))
+    return EdgeIndex(arrays, _everywhere(streets))
 
 
 def _grid(xy_a: F64, xy_b: F64) -> tuple[float, float, float, int, int, I32, I32]:
@@ -389,10 +402,10 @@ def _fill_grid(
 
 
 @njit(cache=True, nogil=True)
-def _project(px: float, py: float, xy_a: F64, xy_b: F64, e: int) -> tuple[float, float]:
-    """Position (0..1) on segment `e` of the point nearest to (px, py), and its distance."""
-    ax, ay = xy_a[e, 0], xy_a[e, 1]
-    abx, aby = xy_b[e, 0] - ax, xy_b[e, 1] - ay
+def _project(px: float, py: float, xy: F64, a: int, b: int) -> tuple[float, float]:
+    """Position (0..1) on segment `a`-`b` of the point nearest to (px, py), and its distance."""
+    ax, ay = xy[a, 0], xy[a, 1]
+    abx, aby = xy[b, 0] - ax, xy[b, 1] - ay
     denom = abx * abx + aby * aby
     t = ((px - ax) * abx + (py - ay) * aby) / denom if denom > 0 else 0.0
     t = min(max(t, 0.0), 1.0)
@@ -402,7 +415,7 @@ def _project(px: float, py: float, xy_a: F64, xy_b: F64, e: int) -> tuple[float,
 @njit(cache=True, nogil=True)
 def _nearest_in_grid(  # noqa: PLR0913
     px: float, py: float, x0: float, y0: float, cell: float, nx: int, ny: int, ptr: I32,
-    edges: I32, xy_a: F64, xy_b: F64, a: I32, b: I32, ok: npt.NDArray[np.bool_], max_d: float,
+    edges: I32, xy: F64, a: I32, b: I32, ok: npt.NDArray[np.bool_], max_d: float,
 ) -> tuple[int, float]:  # fmt: skip
     """The nearest allowed edge within `max_d` and the position on it; (-1, 0) when none.
 
@@ -420,8 +433,9 @@ def _nearest_in_grid(  # noqa: PLR0913
                 if 0 <= gy < ny:
                     for k in range(ptr[gx * ny + gy], ptr[gx * ny + gy + 1]):
                         e = edges[k]
-                        if ok[a[e]] and ok[b[e]]:
-                            t, d = _project(px, py, xy_a, xy_b, e)
+                        ea, eb = a[e], b[e]
+                        if ok[ea] and ok[eb]:
+                            t, d = _project(px, py, xy, ea, eb)
                             if d < best_d:
                                 best_e, best_t, best_d = e, t, d
                 gy += step

@@ -136,7 +136,7 @@ def test_edge_links_follow_the_edge_directions() -> None:
     one_way = SnapArrays(
         1.0, 0.0, 0.0, 100.0, 1, 1, np.zeros(2, np.int32), np.zeros(1, np.int32),
         np.array([4], np.int32), np.array([9], np.int32), np.array([True]), np.array([False]),
-        np.array([100.0]), np.zeros((1, 2)), np.zeros((1, 2)),
+        np.array([100.0], np.float32), np.zeros((10, 2)),
     )  # fmt: skip
     stops, edge = np.array([0, 2], np.int32), np.array([0, -1, 0], np.int32)
     position, offset_m = np.array([0.3, 0.0, 1.0]), np.array([5.0, 0.0, 2.0])
