@@ -78,12 +78,23 @@ def stop_links(network: Network, streets: StreetGraph, mode: str, reverse: bool)
 
     Access arrives at a stop: along its edge only from an end the mode may travel towards
     it. Egress (searched against the edges) leaves it: only towards an end it may travel to.
+    Where every edge goes both ways (on foot) the two are the same, and kept once.
     """
     per_graph = _LINKS.setdefault(streets, {})
     found = per_graph.get((mode, reverse))
     if found is None:
-        found = per_graph[(mode, reverse)] = _links(network, streets, mode, reverse)
+        found = _links(network, streets, mode, reverse)
+        other = per_graph.get((mode, not reverse))
+        if other is not None and _same_links(found, other):
+            found = other
+        per_graph[(mode, reverse)] = found
     return found
+
+
+def _same_links(one: StopLinks, other: StopLinks) -> bool:
+    """Whether two directions' links join the same stops to the same nodes in the same metres."""
+    pairs = ((one.stop, other.stop), (one.node, other.node), (one.metres, other.metres))
+    return all(np.array_equal(a, b) for a, b in (*pairs, (one.on_edge, other.on_edge)))
 
 
 def quickest_link(

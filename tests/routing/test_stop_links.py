@@ -58,3 +58,12 @@ def test_the_quickest_link_is_the_one_the_leg_follows(world: tuple[Network, Stre
         node, point = quickest_link(links, access.tree, WALK, s4)
         assert int(streets.node_osm_id[node]) == osm_id
         assert point == (None if on_edge is None else pytest.approx(on_edge))
+
+
+def test_links_both_ways_are_kept_once_on_foot(world: tuple[Network, StreetGraph]) -> None:
+    """Every footway goes both ways: egress links are the access links, one copy."""
+    network, streets = world
+    access = stop_links(network, streets, "walk", False)
+    assert stop_links(network, streets, "walk", True) is access
+    s4 = links_of(access, network, streets, "tiny:S4")
+    assert set(s4) == {43, 44}  # the links themselves, as the first test reads them
