@@ -29,7 +29,7 @@ from routing.network import Network
 from routing.query import Offset
 from routing.raptor import journey_rows, usable_offsets
 from routing.raptor_arrays import DayArrays
-from routing.raptor_frame import Frame, day_arrays, frame_for
+from routing.raptor_frame import Frame, day_arrays, frame_for, frame_times
 from routing.raptor_kernels import INF
 from routing.raptor_paths import to_journeys
 from routing.realtime import RealtimeOverlay
@@ -102,7 +102,7 @@ def _streams(network: Network, frame: Frame, days: DayArrays) -> tuple[Connectio
     per_network = _timetable.setdefault(network, {})
     if frame.reverse not in per_network:
         per_network[frame.reverse] = build_connections(
-            fa, fa.arrival, fa.departure, fa.flags, components(fa)
+            fa, *frame_times(network, frame), components(fa)
         )
     timetable = per_network[frame.reverse]
     if days.ov_slot < 0:

@@ -368,11 +368,16 @@ def _ride_leg(fr: Arrays, dv: Arrays, ws: Arrays, s: int, leg: Any) -> int:
     j, n = t - fr.pattern_trip_ptr[p], fr.pattern_trip_ptr[p + 1] - fr.pattern_trip_ptr[p]
     bpos, apos = bq - fr.pattern_stop_ptr[p], aq - fr.pattern_stop_ptr[p]
     realtime, shift = slot == dv.ov_slot, (slot - 1) * DAY_S
-    dep, arr = (dv.ov_departure, dv.ov_arrival) if realtime else (fr.departure, fr.arrival)
     b = fr.pattern_stops[bq]
     leg[KIND], leg[FROM], leg[TO], leg[REF], leg[TRIP], leg[SLOT] = RIDE, b, s, p, j, slot
-    leg[DEP] = dep[fr.pattern_time_ptr[p] + bpos * n + j] + shift
-    leg[ARR] = arr[fr.pattern_time_ptr[p] + apos * n + j] + shift
+    x, y = fr.pattern_time_ptr[p] + bpos * n + j, fr.pattern_time_ptr[p] + apos * n + j
+    if realtime:
+        leg[DEP], leg[ARR] = dv.ov_departure[x] + shift, dv.ov_arrival[y] + shift
+    elif fr.mirrored is None:
+        leg[DEP], leg[ARR] = fr.departure[x] + shift, fr.arrival[y] + shift
+    else:  # the reversed frame reads the network's times mirrored (`routing.raptor_kernels`)
+        c = fr.pattern_time_ptr[p] + fr.pattern_time_ptr[p + 1] - 1
+        leg[DEP], leg[ARR] = shift - fr.departure[c - x], shift - fr.arrival[c - y]
     leg[BOARD], leg[ALIGHT] = bpos, apos
     return int(b)
 

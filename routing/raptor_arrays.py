@@ -19,7 +19,13 @@ U8 = npt.NDArray[np.uint8]
 
 
 class FrameArrays(NamedTuple):
-    """What the kernels read of the timetable, in one direction (see `routing.network`)."""
+    """What the kernels read of the timetable, in one direction (see `routing.network`).
+
+    ``mirrored`` is None forward; True in the reversed frame, whose ``arrival``,
+    ``departure`` and ``flags`` are the network's departure, arrival and flags, read
+    backwards in each pattern and negated (see `routing.raptor_kernels`); every other array
+    is the frame's own.
+    """
 
     pattern_stop_ptr: I32
     pattern_stops: I32
@@ -39,6 +45,7 @@ class FrameArrays(NamedTuple):
     pattern_max_dep: I32
     position_flags: U8
     pattern_regular: U8
+    mirrored: bool | None
 
 
 class DayArrays(NamedTuple):

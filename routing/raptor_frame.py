@@ -2,7 +2,9 @@
 
 An arrive-by search is an earliest-arrival search on the *reversed* frame: patterns read
 backwards, trips in reverse order, times negated (a departure becomes minus an arrival), pickup
-and drop-off swapped, footpaths followed against their direction. One kernel serves both.
+and drop-off swapped, footpaths followed against their direction. One kernel serves both. The
+reversed frame keeps no copy of the times: the kernels read the network's through a mirror
+(`routing.raptor_kernels`); `frame_times` makes them for code outside the searches.
 
 Frames and day masks are derived once and cached outside the frozen `Network` (keyed weakly by
 it), and a realtime overlay's arrays once per overlay, so a query only looks them up. Every
@@ -115,22 +117,42 @@ def _ro8(array: npt.ArrayLike) -> U8:
     return view
 
 
-def _arrays(flags: npt.ArrayLike, **fields: npt.ArrayLike) -> FrameArrays:
+def _arrays(
+    net: Network, reverse: bool, flags: npt.ArrayLike, **fields: npt.ArrayLike
+) -> FrameArrays:
+    """A frame's arrays; its times are the network's (`reverse`: read through the mirror)."""
     typed = {k: _ro(v) for k, v in fields.items()}
     if typed["arrival"].size > MAX_STOP_TIMES:
         raise ValueError(f"more than {MAX_STOP_TIMES} stop times: the search cannot index them")
-    lo, hi = pattern_bounds(typed["pattern_time_ptr"], typed["departure"])
     ptr = (typed["pattern_time_ptr"], typed["pattern_stop_ptr"], typed["pattern_trip_ptr"])
-    flags8 = _ro8(flags)
-    regular = regular_patterns(ptr[0], ptr[2], typed["arrival"], typed["departure"], flags8)
+    arrival, departure, flags8 = _times(net, reverse)
+    lo, hi = pattern_bounds(ptr[0], departure)
+    regular = regular_patterns(ptr[0], ptr[2], arrival, departure, flags8)
     return FrameArrays(
-        flags=flags8, **typed, pattern_min_dep=_ro(lo), pattern_max_dep=_ro(hi),
+        flags=_ro8(flags), **typed, pattern_min_dep=_ro(lo), pattern_max_dep=_ro(hi),
         position_flags=_ro8(position_flags(*ptr, flags8)), pattern_regular=_ro8(regular),
+        mirrored=True if reverse else None,
     )  # fmt: skip
+
+
+def _times(net: Network, reverse: bool) -> tuple[I32, I32, U8]:
+    """Arrival, departure and flags in the frame's layout: the reversed ones are new arrays."""
+    arrival, departure = np.asarray(net.arrival), np.asarray(net.departure)
+    flags = np.asarray(net.stop_time_flags, dtype=np.uint8)
+    if not reverse:
+        return _ro(arrival), _ro(departure), _ro8(flags)
+    order = segment_reversal(net.pattern_time_ptr)
+    return -departure[order], -arrival[order], swap_pickup_drop_off(flags[order])
+
+
+def frame_times(net: Network, frame: Frame) -> tuple[I32, I32, U8]:
+    """`frame`'s arrival, departure and flags in its own layout (made anew when reversed)."""
+    return _times(net, frame.reverse)
 
 
 def _forward(net: Network) -> Frame:
     arrays = _arrays(
+        net, False,
         pattern_stop_ptr=net.pattern_stop_ptr, pattern_stops=net.pattern_stops,
         pattern_trip_ptr=net.pattern_trip_ptr, pattern_time_ptr=net.pattern_time_ptr,
         arrival=net.arrival, departure=net.departure, flags=net.stop_time_flags,
@@ -161,7 +183,6 @@ def swap_pickup_drop_off(flags: U8) -> U8:
 
 
 def _reversed(net: Network) -> Frame:
-    times = segment_reversal(net.pattern_time_ptr)
     trips = segment_reversal(net.pattern_trip_ptr)
     n_pos = np.diff(net.pattern_stop_ptr)
     # Footpaths against their direction: CSR over destination stops.
@@ -169,11 +190,11 @@ def _reversed(net: Network) -> Frame:
     origin = np.repeat(np.arange(net.n_stops, dtype=np.int32), np.diff(net.transfer_ptr))
     counts = np.bincount(net.transfer_to, minlength=net.n_stops)
     arrays = _arrays(
+        net, True,
         pattern_stop_ptr=net.pattern_stop_ptr,
         pattern_stops=np.asarray(net.pattern_stops)[segment_reversal(net.pattern_stop_ptr)],
         pattern_trip_ptr=net.pattern_trip_ptr, pattern_time_ptr=net.pattern_time_ptr,
-        arrival=-np.asarray(net.departure)[times], departure=-np.asarray(net.arrival)[times],
-        flags=swap_pickup_drop_off(np.asarray(net.stop_time_flags)[times]),
+        arrival=net.departure, departure=net.arrival, flags=net.stop_time_flags,
         stop_pattern_ptr=net.stop_pattern_ptr, stop_patterns=net.stop_patterns,
         stop_pattern_pos=n_pos[net.stop_patterns] - 1 - np.asarray(net.stop_pattern_pos),
         transfer_ptr=np.concatenate([[0], np.cumsum(counts)]),
@@ -299,7 +320,11 @@ def _realtime_arrays(net: Network, frame: Frame, overlay: RealtimeOverlay) -> Re
     arrival, departure, flags = _ro(arrival), _ro(departure), _ro8(flags)
     running = net.trips_active(overlay.day) & ~np.asarray(overlay.cancelled, dtype=np.bool_)
     running = running[np.asarray(net.pattern_trips)][frame.trip_order]
-    apart, board = realtime_order(frame.arrays, running, arrival, departure, flags)
+    fa = frame.arrays
+    if frame.reverse:  # realtime_order reads the timetable's times plainly
+        times = frame_times(net, frame)
+        fa = fa._replace(arrival=times[0], departure=times[1], flags=times[2])
+    apart, board = realtime_order(fa, running, arrival, departure, flags)
     apart.flags.writeable = False
     return RealtimeArrays(arrival, departure, flags, _ro(board), apart)
 
@@ -471,16 +496,22 @@ def departure_times(
             p = fr.stop_patterns[q]
             n = fr.pattern_trip_ptr[p + 1] - fr.pattern_trip_ptr[p]
             row = fr.pattern_time_ptr[p] + fr.stop_pattern_pos[q] * n
+            # The timetable's times through the mirror (see `routing.raptor_kernels`).
+            c = fr.pattern_time_ptr[p] + fr.pattern_time_ptr[p + 1] - 1
             for y in range(3 * n):
                 slot, j = divmod(y, n)
                 realtime = slot == dv.ov_slot
-                dep = dv.ov_departure[row + j] if realtime else fr.departure[row + j]
-                flags = dv.ov_flags[row + j] if realtime else fr.flags[row + j]
+                if realtime:
+                    dep, pickup = dv.ov_departure[row + j], dv.ov_flags[row + j] & NO_PICKUP
+                elif fr.mirrored is None:
+                    dep, pickup = fr.departure[row + j], fr.flags[row + j] & NO_PICKUP
+                else:
+                    dep, pickup = -fr.departure[c - row - j], fr.flags[c - row - j] & NO_DROP_OFF
                 d = dep + (slot - 1) * DAY_S - durations[x]
                 if (
                     lo <= d <= hi
                     and dv.running[slot * dv.running.size // 3 + fr.pattern_trip_ptr[p] + j]
-                    and flags & NO_PICKUP == 0
+                    and pickup == 0
                 ):
                     found.append(np.int64(d))
     return np.unique(np.array(found, dtype=np.int64))[::-1].copy()

@@ -2,8 +2,14 @@
 
 The kernels see one *frame* (`routing.raptor_frame.FrameArrays`): the forward timetable, or
 the reversed one in which an arrive-by search is an earliest-arrival search over negated
-times. A trip of day slot ``d`` (0, 1, 2: the query's day - 1, day, day + 1) runs at its
-stored times plus ``(d - 1) * 86400``; day slot ``dv.ov_slot`` reads the realtime times.
+times. The reversed frame holds no times of its own: its ``arrival``, ``departure`` and
+``flags`` are the network's departure, arrival and flags, and its stop time ``x`` of pattern
+``p`` is the forward one at ``c - x`` (``c``: `_mirror`), negated, pickup and drop-off
+swapped (`_time`, `_flag`). Which frame it is shows in the *type* of ``fr.mirrored`` (None
+forward), so numba compiles each direction's reads without a test: the forward kernels read
+exactly as before. A trip of day slot ``d`` (0, 1, 2: the
+query's day - 1, day, day + 1) runs at its stored times plus ``(d - 1) * 86400``; day slot
+``dv.ov_slot`` reads the realtime times (in the frame's own layout).
 
 Labels, as in nigiri's RAPTOR, are per round ``k`` (``k`` rides):
 
@@ -32,7 +38,7 @@ from typing import Any
 import numpy as np
 from numba import njit, types
 from numba.core import cgutils
-from numba.extending import intrinsic
+from numba.extending import intrinsic, overload
 
 from routing.raptor_arrays import DayArrays, FrameArrays, Workspace
 
@@ -84,59 +90,104 @@ def borrowed(typingctx: Any, tup: Any) -> Any:
     return tup(tup), codegen
 
 
+def _mirror(mirrored: Any, time_ptr: Any, p: Any) -> Any:
+    """``c`` of pattern `p` in a reversed frame (its stop time ``x`` is the forward ``c - x``).
+
+    None in the forward frame (`mirrored`: ``fr.mirrored``). Numba picks the body by type.
+    """
+    raise NotImplementedError("numba only")
+
+
+def _time(times: Any, mirror: Any, x: Any) -> Any:
+    """Stop time `x` of a frame's timetable array; `mirror` is `_mirror`'s."""
+    raise NotImplementedError("numba only")
+
+
+def _flag(flags: Any, mirror: Any, x: Any) -> Any:
+    """`_time` for the flags: read backwards, no pickup is no drop-off and the reverse."""
+    raise NotImplementedError("numba only")
+
+
+# The implementations' parameters must be the stubs' to the annotation (numba compares them).
+@overload(_mirror, inline="always")
+def _mirror_numba(mirrored: Any, time_ptr: Any, p: Any) -> Any:
+    def forward(mirrored: Any, time_ptr: Any, p: Any) -> Any:
+        return None
+
+    def backward(mirrored: Any, time_ptr: Any, p: Any) -> Any:
+        return time_ptr[p] + time_ptr[p + 1] - 1
+
+    return forward if isinstance(mirrored, types.NoneType) else backward
+
+
+@overload(_time, inline="always")
+def _time_numba(times: Any, mirror: Any, x: Any) -> Any:
+    def forward(times: Any, mirror: Any, x: Any) -> Any:
+        return times[x]
+
+    def backward(times: Any, mirror: Any, x: Any) -> Any:
+        return -times[mirror - x]
+
+    return forward if isinstance(mirror, types.NoneType) else backward
+
+
+@overload(_flag, inline="always")
+def _flag_numba(flags: Any, mirror: Any, x: Any) -> Any:
+    def forward(flags: Any, mirror: Any, x: Any) -> Any:
+        return flags[x]
+
+    def backward(flags: Any, mirror: Any, x: Any) -> Any:
+        f = flags[mirror - x]  # NO_PICKUP is bit 0, NO_DROP_OFF bit 1: swapped by shifts
+        return (f & ~3) | ((f & 1) << 1) | ((f & 2) >> 1)
+
+    return forward if isinstance(mirror, types.NoneType) else backward
+
+
 @inline
-def _at(base: Any, realtime: Any, slot: int, ov_slot: int, x: int) -> Any:
+def _at(base: Any, realtime: Any, slot: int, ov_slot: int, x: int, mirror: Any) -> Any:
     """Stop time `x` of day slot `slot`: from the realtime array in the overlay's slot."""
-    return realtime[x] if slot == ov_slot else base[x]
-
-
-@jit
-def _dep(fr: Arrays, dv: Arrays, slot: int, x: int) -> Any:
-    """Departure of stop time `x` in day slot `slot` (for code outside the hot loops)."""
-    return _at(fr.departure, dv.ov_departure, slot, dv.ov_slot, x)
-
-
-@jit
-def _arr(fr: Arrays, dv: Arrays, slot: int, x: int) -> Any:
-    """Arrival of stop time `x` in day slot `slot` (for code outside the hot loops)."""
-    return _at(fr.arrival, dv.ov_arrival, slot, dv.ov_slot, x)
+    return realtime[x] if slot == ov_slot else _time(base, mirror, x)
 
 
 @inline
-def _first_trip(dep: Any, flags: Any, nxt: Any, trips: tuple[int, int, int, int], t: int) -> int:
+def _first_trip(
+    dep: Any, flags: Any, mirror: Any, nxt: Any, trips: tuple[int, int, int, int], t: int,
+) -> int:  # fmt: skip
     """Index of the first trip of a pattern boardable at `t` (slot clock) before trip `hi`, or -1.
 
     `trips` is (first index of the slot's running-trip map `nxt`, trip count, stop-time row,
-    `hi`). Trips are FIFO, so a binary search finds the first one leaving at or after `t`;
-    most calls end at the first test, the trip before `hi` having left already.
+    `hi`); `dep` and `flags` are read through `mirror` (see `_time`). Trips are FIFO, so a
+    binary search finds the first one leaving at or after `t`; most calls end at the first
+    test, the trip before `hi` having left already.
     """
     base, n, row, hi = trips
-    if hi == 0 or dep[row + hi - 1] < t:
+    if hi == 0 or _time(dep, mirror, row + hi - 1) < t:
         return -1
     lo = 0
     while lo < hi:
         mid = (lo + hi) >> 1
-        if dep[row + mid] < t:
+        if _time(dep, mirror, row + mid) < t:
             lo = mid + 1
         else:
             hi = mid
     j = nxt[base + lo]
-    while j < n and flags[row + j] & NO_PICKUP:
+    while j < n and _flag(flags, mirror, row + j) & NO_PICKUP:
         j = nxt[base + j + 1] if j + 1 < n else n
     return j if j < trips[3] else -1
 
 
 @inline
 def _earliest_trip(
-    times: tuple[Any, Any, Any, Any], nxt: Any, trips: tuple[int, int, int],
-    bounds: tuple[int, int], ov_slot: int, t: int, best: tuple[int, int, int],
+    times: tuple[Any, Any, Any, Any], mirror: Any, nxt: Any,
+    trips: tuple[int, int, int], bounds: tuple[int, int], ov_slot: int, t: int,
+    best: tuple[int, int, int],
 ) -> tuple[int, int, int]:  # fmt: skip
     """The earliest trip boardable at `t` if it leaves before `best`, else `best`.
 
     Trips are (trip index, day slot, frame departure). `times` is (departures, flags, realtime
-    departures, realtime flags); `trips` is (first pattern-trip slot, trip count, stop-time
-    row); `bounds` the pattern's earliest and latest departure; `nxt` the running-trip map of
-    all slots.
+    departures, realtime flags), the timetable's read through `mirror`; `trips` is (first
+    pattern-trip slot, trip count, stop-time row); `bounds` the pattern's earliest and latest
+    departure; `nxt` the running-trip map of all slots.
     """
     dep, flags, ov_dep, ov_flags = times
     tbase, n, row = trips
@@ -148,15 +199,15 @@ def _earliest_trip(
         # Only trips before the best one: in its own slot, those of lower index.
         slot_trips = (slot * n_trips + tbase, n, row, best_j if slot == best_slot else n)
         if slot == ov_slot:
-            j = _first_trip(ov_dep, ov_flags, nxt, slot_trips, t - shift)
+            j = _first_trip(ov_dep, ov_flags, None, nxt, slot_trips, t - shift)
         # The pattern's bounds skip days with nothing to offer (realtime may move times).
         elif t - shift <= hi_dep and lo_dep + shift < best_dep:
-            j = _first_trip(dep, flags, nxt, slot_trips, t - shift)
+            j = _first_trip(dep, flags, mirror, nxt, slot_trips, t - shift)
         else:
             j = -1
-        if j >= 0 and _at(dep, ov_dep, slot, ov_slot, row + j) + shift < best_dep:
+        if j >= 0 and _at(dep, ov_dep, slot, ov_slot, row + j, mirror) + shift < best_dep:
             best_j, best_slot = j, slot
-            best_dep = _at(dep, ov_dep, slot, ov_slot, row + j) + shift
+            best_dep = _at(dep, ov_dep, slot, ov_slot, row + j, mirror) + shift
     return best_j, best_slot, best_dep
 
 
@@ -194,7 +245,7 @@ def _scan_round(fr: Arrays, dv: Arrays, ws: Arrays, k: int, n_pat: int) -> None:
     )  # fmt: skip
     times = (fr.departure, fr.flags, dv.ov_board, dv.ov_flags)
     ov_slot, nxt, stop_ok = dv.ov_slot, dv.next_active, dv.stop_ok
-    arrival, departure = fr.arrival, fr.departure
+    arrival, departure, mirrored = fr.arrival, fr.departure, fr.mirrored
     ride, best_ride, ready, target = ws.ride[k], ws.best_ride, ws.ready[k - 1], ws.target
     parents, egress, marked, listed = ws.ride_parent[k], ws.egress, ws.ride_marked, ws.ride_list
     lb = ws.lb
@@ -209,6 +260,7 @@ def _scan_round(fr: Arrays, dv: Arrays, ws: Arrays, k: int, n_pat: int) -> None:
             _scan_trip(fr, dv, ws, k, (p, pos0, ov_slot, dv.ov_unordered[q]))
         n_pos, n = stop_ptr[p + 1] - stop_ptr[p], trip_ptr[p + 1] - trip_ptr[p]
         bounds = (fr.pattern_min_dep[p], fr.pattern_max_dep[p])
+        mirror = _mirror(mirrored, time_ptr, p)
         cur, slot, shift, bpos, slack, cur_dep = -1, -1, 0, -1, -1, INF
         for i in range(pos0, n_pos):
             if i > last and cur < 0:
@@ -222,7 +274,8 @@ def _scan_round(fr: Arrays, dv: Arrays, ws: Arrays, k: int, n_pat: int) -> None:
                 a, cur_dep = dv.ov_arrival[row + cur] + shift, times[2][row + cur] + shift
                 drop_off = times[3][row + cur] & NO_DROP_OFF == 0
             elif cur >= 0:
-                a, cur_dep = arrival[row + cur] + shift, departure[row + cur] + shift
+                a = _time(arrival, mirror, row + cur) + shift
+                cur_dep = _time(departure, mirror, row + cur) + shift
                 drop_off = fr.position_flags[stop_ptr[p] + i] & NO_DROP_OFF == 0
                 if i > last and a >= target[k]:
                     break  # timetabled times only grow along the trip: no better stop ahead
@@ -237,7 +290,7 @@ def _scan_round(fr: Arrays, dv: Arrays, ws: Arrays, k: int, n_pat: int) -> None:
                 continue
             trips = (trip_ptr[p], n, row)
             j, new_slot, d = _earliest_trip(
-                times, nxt, trips, bounds, ov_slot, r, (cur, slot, cur_dep)
+                times, mirror, nxt, trips, bounds, ov_slot, r, (cur, slot, cur_dep)
             )
             if j != cur or new_slot != slot:
                 cur, slot, shift, bpos, slack = j, new_slot, (new_slot - 1) * DAY_S, i, d - r
@@ -273,13 +326,15 @@ def _scan_trip(fr: Arrays, dv: Arrays, ws: Arrays, k: int, trip: tuple[int, int,
         return
     n_pos = fr.pattern_stop_ptr[p + 1] - fr.pattern_stop_ptr[p]
     shift, bpos = (slot - 1) * DAY_S, -1
+    mirror = _mirror(fr.mirrored, fr.pattern_time_ptr, p)
+    realtime = slot == dv.ov_slot
     for i in range(pos0, n_pos):
         s = fr.pattern_stops[fr.pattern_stop_ptr[p] + i]
         x = fr.pattern_time_ptr[p] + i * n + j
-        flags = _at(fr.flags, dv.ov_flags, slot, dv.ov_slot, x)
+        flags = dv.ov_flags[x] if realtime else _flag(fr.flags, mirror, x)
         if dv.stop_ok[s] == 0:
             continue
-        a = _at(fr.arrival, dv.ov_arrival, slot, dv.ov_slot, x) + shift
+        a = _at(fr.arrival, dv.ov_arrival, slot, dv.ov_slot, x, mirror) + shift
         if (
             bpos >= 0
             and flags & NO_DROP_OFF == 0
@@ -287,7 +342,7 @@ def _scan_trip(fr: Arrays, dv: Arrays, ws: Arrays, k: int, trip: tuple[int, int,
             and (a < ws.ride[k, s] and a + ws.lb[s] < ws.target[k])
         ):
             _alight(ws, k, s, a, (fr.pattern_stop_ptr[p] + bpos, x * 4 + slot))
-        d = _at(fr.departure, dv.ov_departure, slot, dv.ov_slot, x) + shift
+        d = _at(fr.departure, dv.ov_departure, slot, dv.ov_slot, x, mirror) + shift
         if bpos < 0 and ws.ready[k - 1, s] <= d and flags & NO_PICKUP == 0:
             bpos = i
 
@@ -384,8 +439,9 @@ def _ride_leg(fr: Arrays, dv: Arrays, ws: Arrays, k: int, s: int, leg: Any) -> i
     b = fr.pattern_stops[fr.pattern_stop_ptr[p] + bpos]
     shift = (slot - 1) * DAY_S
     leg[KIND], leg[FROM], leg[TO], leg[REF], leg[TRIP], leg[SLOT] = RIDE, b, s, p, j, slot
-    leg[DEP] = _dep(fr, dv, slot, base + bpos * n) + shift
-    leg[ARR] = _arr(fr, dv, slot, base + apos * n) + shift
+    mirror = _mirror(fr.mirrored, fr.pattern_time_ptr, p)
+    leg[DEP] = _at(fr.departure, dv.ov_departure, slot, dv.ov_slot, base + bpos * n, mirror) + shift
+    leg[ARR] = _at(fr.arrival, dv.ov_arrival, slot, dv.ov_slot, base + apos * n, mirror) + shift
     leg[BOARD], leg[ALIGHT] = bpos, apos
     return int(b)
 

@@ -154,6 +154,24 @@ def test_pickup_and_drop_off_types_are_honoured() -> None:
     assert brief(plan(net, "B", "D", "07:00")) == [("08:10", "08:30", 0)]
 
 
+@pytest.mark.parametrize("arrive_by", [False, True])
+def test_pickup_and_drop_off_types_are_honoured_in_both_directions(arrive_by: bool) -> None:
+    """The arrive-by search reads the flags backwards (no pickup there is no drop-off here)."""
+    flags = (0, NO_DROP_OFF, NO_PICKUP, 0)
+    regular = [trip("t1", "A 08:00, B 08:10, C 08:20, D 08:30", flags=flags)]
+    mixed = [*regular, trip("t2", "A 08:30, B 08:40, C 08:50, D 09:00")]  # ridden trip by trip
+    at = "09:30" if arrive_by else "07:00"
+    net = tiny_network(regular)
+    assert plan(net, "A", "B", at, arrive_by=arrive_by) == []
+    assert plan(net, "C", "D", at, arrive_by=arrive_by) == []
+    assert brief(plan(net, "B", "D", at, arrive_by=arrive_by)) == [("08:10", "08:30", 0)]
+    net = tiny_network(mixed)
+    assert brief(plan(net, "A", "B", at, arrive_by=arrive_by)) == [("08:30", "08:40", 0)]
+    assert brief(plan(net, "C", "D", at, arrive_by=arrive_by)) == [("08:50", "09:00", 0)]
+    first = ("08:30", "08:50", 0) if arrive_by else ("08:00", "08:20", 0)
+    assert brief(plan(net, "A", "C", at, arrive_by=arrive_by)) == [first]
+
+
 def test_wheelchair_uses_accessible_stops_and_trips_only() -> None:
     net = tiny_network(
         [
