@@ -43,14 +43,17 @@ U8 = npt.NDArray[np.uint8]
 
 
 def new_workspace(n_stops: int, n_patterns: int, rounds: int) -> Workspace:
-    """Labels for `rounds` rounds (round 0 is the access) over `n_stops` stops."""
+    """Labels for `rounds` rounds (round 0 is the access) over `n_stops` stops.
+
+    Ride labels start at round 1 (row ``k - 1``): round 0 rides nothing.
+    """
 
     def full(shape: int | tuple[int, ...], value: int, dtype: type = np.int32) -> npt.NDArray:  # type: ignore[type-arg]
         return np.full(shape, value, dtype=dtype)
 
     s, p, r = n_stops, n_patterns, rounds
     return Workspace(
-        ride=full((r, s), INF), ready=full((r, s), INF), ride_parent=full((r, s, 2), -1),
+        ride=full((r - 1, s), INF), ready=full((r, s), INF), ride_parent=full((r - 1, s, 2), -1),
         ready_parent=full((r, s), -1), best_ride=full(s, INF), best_ready=full(s, INF),
         access=full(s, INF), egress=full(s, INF), marked=full(s, 0, np.uint8),
         ride_marked=full(s, 0, np.uint8), stop_list=full(s, -1), ride_list=full(s, -1),

@@ -13,7 +13,8 @@ query's day - 1, day, day + 1) runs at its stored times plus ``(d - 1) * 86400``
 
 Labels, as in nigiri's RAPTOR, are per round ``k`` (``k`` rides):
 
-* ``ride[k, s]``: earliest arrival at ``s`` aboard the ``k``-th vehicle (egress starts here);
+* ``ride[k - 1, s]``: earliest arrival at ``s`` aboard the ``k``-th vehicle (egress starts
+  here; no row for round 0, which rides nothing);
 * ``ready[k, s]``: earliest time one may board at ``s`` after ``k`` rides: the ride's arrival
   plus the stop's minimum transfer time, or the arrival of *one* footpath from a ride's
   alighting stop (footpaths are not chained), or for ``k = 0`` the access offset.
@@ -223,8 +224,8 @@ def _mark(marked: Any, listed: Any, counts: Any, which: int, s: int) -> None:
 @jit
 def _alight(ws: Arrays, k: int, s: int, a: int, parent: tuple[int, int]) -> None:
     """Record arriving at `s` at `a` aboard in round `k` (the caller checked it improves)."""
-    ws.ride[k, s] = ws.best_ride[s] = a
-    ws.ride_parent[k, s, 0], ws.ride_parent[k, s, 1] = parent
+    ws.ride[k - 1, s] = ws.best_ride[s] = a
+    ws.ride_parent[k - 1, s, 0], ws.ride_parent[k - 1, s, 1] = parent
     _mark(ws.ride_marked, ws.ride_list, ws.counts, 1, s)
     if ws.egress[s] < INF and a + ws.egress[s] < ws.target[k]:
         ws.target[k], ws.target_stop[k], ws.improved[k] = a + ws.egress[s], s, 1
@@ -246,8 +247,9 @@ def _scan_round(fr: Arrays, dv: Arrays, ws: Arrays, k: int, n_pat: int) -> None:
     times = (fr.departure, fr.flags, dv.ov_board, dv.ov_flags)
     ov_slot, nxt, stop_ok = dv.ov_slot, dv.next_active, dv.stop_ok
     arrival, departure, mirrored = fr.arrival, fr.departure, fr.mirrored
-    ride, best_ride, ready, target = ws.ride[k], ws.best_ride, ws.ready[k - 1], ws.target
-    parents, egress, marked, listed = ws.ride_parent[k], ws.egress, ws.ride_marked, ws.ride_list
+    ride, best_ride, ready, target = ws.ride[k - 1], ws.best_ride, ws.ready[k - 1], ws.target
+    parents, egress = ws.ride_parent[k - 1], ws.egress
+    marked, listed = ws.ride_marked, ws.ride_list
     lb = ws.lb
     for x in range(n_pat):
         p = ws.pattern_list[x]
@@ -339,7 +341,7 @@ def _scan_trip(fr: Arrays, dv: Arrays, ws: Arrays, k: int, trip: tuple[int, int,
             bpos >= 0
             and flags & NO_DROP_OFF == 0
             and a < ws.best_ride[s]
-            and (a < ws.ride[k, s] and a + ws.lb[s] < ws.target[k])
+            and (a < ws.ride[k - 1, s] and a + ws.lb[s] < ws.target[k])
         ):
             _alight(ws, k, s, a, (fr.pattern_stop_ptr[p] + bpos, x * 4 + slot))
         d = _at(fr.departure, dv.ov_departure, slot, dv.ov_slot, x, mirror) + shift
@@ -357,7 +359,7 @@ def _transfers(fr: Arrays, dv: Arrays, ws: Arrays, k: int) -> None:
     for x in range(ws.counts[1]):
         s = ws.ride_list[x]
         ws.ride_marked[s] = 0
-        a = ws.ride[k, s]
+        a = ws.ride[k - 1, s]
         # Edge ptr[s] - 1 stands for changing at the stop itself.
         for e in range(ptr[s] - 1, ptr[s + 1]):
             u, r = (s, a + fr.min_transfer_s[s]) if e < ptr[s] else (to[e], a + walk_s[e])
@@ -430,7 +432,7 @@ def run(fr: Arrays, dv: Arrays, ws: Arrays, access_stops: Any, t: int, rounds: i
 @jit
 def _ride_leg(fr: Arrays, dv: Arrays, ws: Arrays, k: int, s: int, leg: Any) -> int:
     """Write the ride of round `k` ending at `s` into `leg`; return its boarding stop."""
-    board, code = ws.ride_parent[k, s, 0], ws.ride_parent[k, s, 1]
+    board, code = ws.ride_parent[k - 1, s, 0], ws.ride_parent[k - 1, s, 1]
     p = np.searchsorted(fr.pattern_stop_ptr, board, side="right") - 1
     n = fr.pattern_trip_ptr[p + 1] - fr.pattern_trip_ptr[p]
     apos, j = divmod((code >> 2) - fr.pattern_time_ptr[p], n)
@@ -512,7 +514,7 @@ def range_query(
     """
     fr = borrowed(FrameArrays(*fr))  # type: ignore[call-arg]
     dv, ws = borrowed(DayArrays(*dv)), borrowed(Workspace(*ws))
-    ws.ride[:rounds] = INF
+    ws.ride[: rounds - 1] = INF
     ws.ready[:rounds] = INF
     ws.target[:] = INF
     n_j, n_l = 0, 0
