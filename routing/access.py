@@ -379,7 +379,7 @@ def _by_stop(network: Network, stop: int, max_s: float) -> tuple[I32, F64]:
 
 
 def _slots(n_stops: int) -> I32:
-    """This thread's per-stop scratch for `_reach` (kept at -1 between calls)."""
+    """This thread's per-stop scratch for `reach_stops` (kept at -1 between calls)."""
     found = getattr(_local, "slots", None)
     if found is None or found.size < n_stops:
         found = _local.slots = np.full(n_stops, -1, dtype=np.int32)

@@ -72,7 +72,7 @@ class Scratch(NamedTuple):
     heap_v: I32
     slot: I32
     key: F64
-    owner: npt.NDArray[np.int64]
+    owner: I32
 
 
 class Limits(NamedTuple):
@@ -95,32 +95,33 @@ def reach_stops(
 ) -> tuple[I32, F64, F64, I8]:  # fmt: skip
     """The quickest way to each stop within `max_s`, sorted by stop: (stops, s, m, how).
 
-    Ways: along the streets (`street_s` seconds to the node of link `street_at`, plus the
-    link's `link_extra_m` to its stop `link_stops`; a stop's quickest link counts), in a
-    straight line lengthened by the detour factor, or from the named stop (`named_*`, seconds
-    on foot). On a tie the first of those wins. `slot` (one per stop, at -1) is scratch, left
-    as found.
+    Ways: from the named stop (`named_*`, seconds on foot), along the streets (`street_s`
+    seconds to the node of link `street_at`, plus the link's `link_extra_m` to its stop
+    `link_stops`; a stop's quickest link counts), or in a straight line lengthened by the
+    detour factor. On a tie the first of those wins: the stop a query names is reached as
+    named, not crow-fly. `slot` (one per stop, at -1) is scratch, left as found.
     """
-    n = street_at.size + crow_stops.size + named_stops.size
+    n_named, n_street = named_stops.size, street_at.size
+    n = n_named + n_street + crow_stops.size
     stops, seconds = np.empty(n, np.int32), np.empty(n)
     metres, how = np.empty(n), np.empty(n, np.int8)
     count = 0
     radius = max_s * speed / CROW_FLY_DETOUR
     dlat = math.degrees(radius / EARTH_RADIUS_M)  # no nearer than its latitude difference
     for i in range(n):
-        if i < crow_stops.size:
-            if abs(crow_lat[i] - lat) > dlat:
-                continue
-            m = haversine_one(lat, lon, crow_lat[i], crow_lon[i]) * CROW_FLY_DETOUR
-            s, kind, stop = m / speed, CROW, crow_stops[i]
-        elif i < crow_stops.size + street_at.size:
-            x = street_at[i - crow_stops.size]
-            m = street_s[i - crow_stops.size] * speed + link_extra_m[x]
+        if i < n_named:
+            s, kind, stop = named_s[i], NAMED, named_stops[i]
+            m = s * speed
+        elif i < n_named + n_street:
+            x = street_at[i - n_named]
+            m = street_s[i - n_named] * speed + link_extra_m[x]
             s, kind, stop = m / speed, STREET, link_stops[x]
         else:
-            x = i - crow_stops.size - street_at.size
-            s, kind, stop = named_s[x], NAMED, named_stops[x]
-            m = s * speed
+            x = i - n_named - n_street
+            if abs(crow_lat[x] - lat) > dlat:
+                continue
+            m = haversine_one(lat, lon, crow_lat[x], crow_lon[x]) * CROW_FLY_DETOUR
+            s, kind, stop = m / speed, CROW, crow_stops[x]
         if not s <= max_s:
             continue
         at = slot[stop]

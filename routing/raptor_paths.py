@@ -3,6 +3,9 @@
 After each run `routing.raptor_kernels.range_query` walks the parents back from every round
 whose arrival at the target improved and writes the journey's legs (frame times and indices)
 as int32 rows; this module reads them back, undoing the reversal of an arrive-by frame.
+Its numba kernel reads the row layout of `routing.raptor_kernels`: numba's cache follows only
+a function's own file, so after changing that layout clear the ``__pycache__`` numba caches
+(``*.nbi``, ``*.nbc``) of this module too.
 """
 
 from __future__ import annotations

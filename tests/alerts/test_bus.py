@@ -137,13 +137,13 @@ async def test_a_renewed_claim_is_not_reclaimed_and_counts_no_hand_out(bus: Bus)
     held = await bus.consume("t", "g", "worker", block_s=0)
     ids = [d.entry_id for d in held]
     await bus.ack("t", "g", [ids[2]])
-    await asyncio.sleep(0.15)
+    await asyncio.sleep(0.6)
     # only the owner renews, and only what it still holds (m2 is acknowledged)
     assert await bus.renew("t", "g", "other", ids) == []
     assert await bus.renew("t", "g", "worker", ids) == ids[:2]
-    assert await bus.reclaim("t", "g", "other", min_idle_s=0.1) == []
-    await asyncio.sleep(0.15)
-    (taken, left) = await bus.reclaim("t", "g", "other", min_idle_s=0.1)
+    assert await bus.reclaim("t", "g", "other", min_idle_s=0.5) == []  # idle 0.6 s without
+    await asyncio.sleep(0.6)
+    (taken, left) = await bus.reclaim("t", "g", "other", min_idle_s=0.5)
     assert (taken.message.id, taken.deliveries) == ("m0", 2)  # the renewal was no hand-out
     # reclaimed by another meanwhile: the first worker's claim is not taken back
     assert await bus.renew("t", "g", "worker", ids) == []

@@ -9,7 +9,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from routing.access import Endpoint, reversed_streets, street_access, street_end
-from routing.access_kernel import edge_links, reach_stops
+from routing.access_kernel import NAMED, edge_links, reach_stops
 from routing.network import Network
 from routing.offset_pruning import useful
 from routing.snap import SnapArrays, edge_index
@@ -144,3 +144,16 @@ def test_edge_links_follow_the_edge_directions() -> None:
     egress = edge_links(one_way, stops, edge, position, offset_m, True)
     assert [a.tolist() for a in access] == [[0, 2], [4, 4], [35.0, 102.0]]
     assert [a.tolist() for a in egress] == [[0, 2], [9, 9], [75.0, 2.0]]
+
+
+def test_a_named_stop_is_reached_as_named_even_where_a_straight_line_ties() -> None:
+    """The stop a query names, also off the streets at the very point, is reached as named."""
+    empty_i, empty_f = np.empty(0, np.int32), np.empty(0)
+    stop = np.array([3], np.int32)
+    here_lat, here_lon = np.array([-30.0]), np.array([-51.2])
+    stops, seconds, _, how = reach_stops(
+        empty_i, empty_f, empty_i, empty_f, stop, here_lat, here_lon, -30.0, -51.2,
+        stop, np.zeros(1), WALK, MAX_S, np.full(5, -1, np.int32),
+    )  # fmt: skip
+    assert stops.tolist() == [3] and seconds.tolist() == [0.0]
+    assert how.tolist() == [NAMED]
