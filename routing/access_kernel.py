@@ -25,10 +25,8 @@ from routing.network import NO_DROP_OFF, NO_PICKUP
 from routing.offset_pruning import PruningTables, useful_kernel
 from routing.snap import SnapArrays, snap_kernel
 from routing.street_search import bounded_search
+from routing.streets import F32, F64, I32
 
-I32 = npt.NDArray[np.int32]
-F64 = npt.NDArray[np.float64]
-F32 = npt.NDArray[np.float32]
 I8 = npt.NDArray[np.int8]
 Mask = npt.NDArray[np.bool_]
 # The crow-fly fallback lengthens straight lines as the build's crow-fly footpaths do.
