@@ -44,7 +44,14 @@ from routing.stop_links import (
     stop_index,
     stop_links,
 )
-from routing.street_islands import MAX_STOP_SNAP_M, on_mainland, snap_to_mainland, stop_nodes
+from routing.street_islands import (
+    MAX_STOP_SNAP_M,
+    StopCache,
+    for_network,
+    on_mainland,
+    snap_to_mainland,
+    stop_nodes,
+)
 from routing.street_search import (
     StreetTree,
     graph_arrays,
@@ -64,7 +71,7 @@ _REVERSED: weakref.WeakKeyDictionary[StreetGraph, dict[str, StreetGraph]] = (
 )
 # Per network: every boardable stop, for crow-fly reach without streets.
 _STOPS: weakref.WeakKeyDictionary[Network, StopIndex | None] = weakref.WeakKeyDictionary()
-_ENDS: weakref.WeakKeyDictionary[StreetGraph, dict[tuple[str, bool], tuple[Any, ...]]] = (
+_ENDS: weakref.WeakKeyDictionary[StreetGraph, StopCache[tuple[str, bool], tuple[Any, ...]]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -224,7 +231,7 @@ def _end_arrays(
     network: Network, streets: StreetGraph, mode: str, reverse: bool
 ) -> tuple[Any, ...]:
     """`EndArrays` of `mode` in one direction (`plain`), made once per street graph."""
-    per_graph = _ENDS.setdefault(streets, {})
+    per_graph = for_network(_ENDS, streets, network)
     found = per_graph.get((mode, reverse))
     if found is None:
         graph = (reversed_streets(streets, mode) if reverse else streets).graph(mode)

@@ -22,12 +22,12 @@ import numpy.typing as npt
 from routing.access_kernel import edge_links
 from routing.network import Network
 from routing.snap import EdgeSnaps, edge_index
-from routing.street_islands import stop_edges, stop_nodes
+from routing.street_islands import StopCache, for_network, stop_edges, stop_nodes
 from routing.street_search import Attached, StreetTree, attached_items
 from routing.streets import F64, I32, StreetGraph
 
 Mask = npt.NDArray[np.bool_]
-_LINKS: weakref.WeakKeyDictionary[StreetGraph, dict[tuple[str, bool], StopLinks]] = (
+_LINKS: weakref.WeakKeyDictionary[StreetGraph, StopCache[tuple[str, bool], StopLinks]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -80,7 +80,7 @@ def stop_links(network: Network, streets: StreetGraph, mode: str, reverse: bool)
     it. Egress (searched against the edges) leaves it: only towards an end it may travel to.
     Where every edge goes both ways (on foot) the two are the same, and kept once.
     """
-    per_graph = _LINKS.setdefault(streets, {})
+    per_graph = for_network(_LINKS, streets, network)
     found = per_graph.get((mode, reverse))
     if found is None:
         found = _links(network, streets, mode, reverse)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import weakref
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -27,14 +28,24 @@ from routing.streets import F64, I32, StreetGraph
 
 MAX_STOP_SNAP_M = 300.0
 Mask = npt.NDArray[np.bool_]
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 # Per street graph and mode: the mask of its largest strongly connected component.
 _MAINLAND: weakref.WeakKeyDictionary[StreetGraph, dict[str, Mask]] = weakref.WeakKeyDictionary()
-_STOP_NODES: weakref.WeakKeyDictionary[StreetGraph, dict[str, tuple[I32, F64]]] = (
+
+
+class StopCache(dict[K, V]):
+    """A street graph's entries that hold the stop indices of the network they were made for."""
+
+    version: str = ""
+
+
+_STOP_NODES: weakref.WeakKeyDictionary[StreetGraph, StopCache[str, tuple[I32, F64]]] = (
     weakref.WeakKeyDictionary()
 )
-_STOP_EDGES: weakref.WeakKeyDictionary[StreetGraph, dict[str, EdgeSnaps]] = (
+_STOP_EDGES: weakref.WeakKeyDictionary[StreetGraph, StopCache[str, EdgeSnaps]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -83,13 +94,30 @@ def nearest_mainland(
     return nodes, dist
 
 
+def for_network(
+    cache: weakref.WeakKeyDictionary[StreetGraph, StopCache[K, V]],
+    streets: StreetGraph,
+    network: Network,
+) -> StopCache[K, V]:
+    """`streets`' entries in `cache`, emptied first when they were made for another network.
+
+    A street graph served with a network of other stops (another version) must not reach
+    the first one's stop indices.
+    """
+    entries = cache.get(streets)
+    if entries is None or entries.version != network.version:
+        entries = cache[streets] = StopCache()
+        entries.version = network.version
+    return entries
+
+
 def stop_nodes(network: Network, streets: StreetGraph, mode: str) -> tuple[I32, F64]:
     """Each stop's node on the mode's mainland (-1: none within 300 m) and metres to it.
 
     On foot the build's own ``stop_node`` is kept when it is on the mainland; otherwise, and
     for the other modes, the nearest mainland node.
     """
-    per_mode = _STOP_NODES.setdefault(streets, {})
+    per_mode = for_network(_STOP_NODES, streets, network)
     if mode not in per_mode:
         nodes, dist = nearest_mainland(
             streets, mode, network.stop_lat, network.stop_lon, MAX_STOP_SNAP_M
@@ -110,7 +138,7 @@ def stop_edges(network: Network, streets: StreetGraph, mode: str) -> EdgeSnaps:
     A stop beside a long street is reached along that street, not through whichever node
     happens to lie nearest (often on a side street or across the road).
     """
-    per_mode = _STOP_EDGES.setdefault(streets, {})
+    per_mode = for_network(_STOP_EDGES, streets, network)
     if mode not in per_mode:
         per_mode[mode] = snap_points(
             streets, network.stop_lat, network.stop_lon, mode, MAX_STOP_SNAP_M,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
-from routing.street_islands import nearest_mainland, on_mainland
+from routing.street_islands import nearest_mainland, on_mainland, stop_nodes
 from routing.streets import CsrGraph, StreetGraph
+from tests.routing.tiny import tiny_network, trip
 
 
 def _line_with_island() -> StreetGraph:
@@ -46,3 +49,18 @@ def test_points_beside_the_island_get_the_nearest_mainland_node_within_the_bound
     assert np.isinf(metres[2:]).all()
     nothing, far = nearest_mainland(streets, "bike", np.zeros(1), lon[:1], 150.0)
     assert nothing.tolist() == [-1] and np.isinf(far).all()
+
+
+def test_stop_nodes_follow_the_network_served_with_the_streets() -> None:
+    """One street graph with two networks (other versions, other stops): each its own nodes."""
+    streets = _line_with_island()
+    near_0 = tiny_network([trip("t1", "A 08:00, B 08:10")])
+    near_2 = dataclasses.replace(
+        near_0, version="other", stop_lat=np.zeros(2), stop_lon=np.full(2, 200.0 / 111_195.0)
+    )
+    streets = dataclasses.replace(
+        streets, stop_node=np.full(2, -1, np.int32), stop_node_dist_m=np.full(2, np.inf, np.float32)
+    )
+    assert stop_nodes(near_0, streets, "walk")[0].tolist() == [0, 0]
+    assert stop_nodes(near_2, streets, "walk")[0].tolist() == [2, 2]
+    assert stop_nodes(near_0, streets, "walk")[0].tolist() == [0, 0]
