@@ -121,20 +121,24 @@ def _streams(network: Network, frame: Frame, days: DayArrays) -> tuple[Connectio
 
 
 def _space(network: Network, frame: Frame, days: DayArrays) -> ScanSpace:
-    """This thread's labels for `network` and `frame`'s direction."""
+    """This thread's labels for `network`, for either direction.
+
+    The frames have the same stops, trips and pattern stops, and each search clears what it
+    reads (`_start`) and the offsets it set, so one space serves both.
+    """
     per_thread = getattr(_local, "spaces", None)
     if per_thread is None:
         per_thread = _local.spaces = weakref.WeakKeyDictionary()
-    spaces: dict[bool, ScanSpace] = per_thread.setdefault(network, {})
-    if frame.reverse not in spaces:
+    space: ScanSpace | None = per_thread.get(network)
+    if space is None:
         s, n, q = frame.n_stops, days.running.size, frame.arrays.pattern_stops.size
-        spaces[frame.reverse] = ScanSpace(
+        space = per_thread[network] = ScanSpace(
             ready=np.full(s, INF, np.int32), ride=np.full(s, INF, np.int32),
             ready_parent=np.full(s, -1, np.int32), ride_parent=np.full((s, 4), -1, np.int32),
             board=np.full(n, -1, np.int32), leave=np.full(n, -1, np.int32),
-            boarded=np.zeros(3 * ((n // 3 + 7) // 8), np.uint8),
-            reached=np.zeros(q // 8 + 1, np.uint8), at_access=np.zeros(q // 8 + 1, np.uint8),
+            boarded=np.zeros(n, np.uint8), reached=np.zeros(q, np.uint8),
+            at_access=np.zeros(q, np.uint8),
             access=np.full(s, INF, np.int32), egress=np.full(s, INF, np.int32),
             best=np.zeros(2, np.int64),
         )  # fmt: skip
-    return spaces[frame.reverse]
+    return space

@@ -101,6 +101,22 @@ def test_an_access_stop_further_along_lets_the_journey_leave_later() -> None:
     assert brief([journey]) == [("08:09", "08:20", 0)] and journey.access == access[1]
 
 
+def test_the_scan_starts_at_the_first_boardable_departure() -> None:
+    net = tiny_network(
+        [
+            trip("early elsewhere", "X 07:00, Y 07:10"),
+            trip("no pickup", "A 08:00, B 08:10", flags=(NO_PICKUP, 0)),
+            trip("t2", "A 08:20, B 08:30"),
+            trip("slow", "C 08:00, D 09:00"),
+            trip("overtaking", "C 08:10, D 08:30"),
+        ]
+    )
+    assert brief(fastest(net, "A", "B", "06:00")) == [("08:20", "08:30", 0)]
+    assert brief(fastest(net, "C", "D", "06:00")) == [("08:10", "08:30", 0)]
+    assert brief(fastest(net, "C", "D", "08:05")) == [("08:10", "08:30", 0)]
+    assert fastest(net, "B", "A", "06:00") == []  # nothing leaves B
+
+
 def test_arrive_by_leaves_last() -> None:
     net = tiny_network(
         [trip(f"t{h}", f"A {h}:00, B {h}:20, C {h}:40") for h in ("07", "08", "09")]
