@@ -1,21 +1,25 @@
-"""The ferrobus peer (a Rust RAPTOR on PyPI): door-to-door earliest arrival, OSM walks."""
+"""The ferrobus peer (a Rust RAPTOR on PyPI): door-to-door earliest arrival, OSM walks.
+
+Each query is timed back to back with ours on it (`benchmarks.queries.paired`).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import ferrobus
 import numpy as np
 
 from benchmarks.ferrobus_causes import Rules, breakdown
 from benchmarks.peers_nigiri import quiet_stderr
-from benchmarks.queries import DAY, Inputs, PointQuery, Timed, timed
+from benchmarks.queries import DAY, Inputs, PointQuery, Timed, paired
 
+R = TypeVar("R")
 MAX_WALK_S = 15 * 60  # as our planner's default max_walk_min
 MAX_TRANSFERS = 6
 TOLERANCE_S = 60
@@ -78,13 +82,17 @@ class Ferrobus:
 
 
 def run_ferrobus(
-    inputs: Inputs, osm: Path, folders: Sequence[Path]
-) -> tuple[Ferrobus, Timed[Answer]]:
-    """The model and its answers to the coordinate queries (build printed), snapping timed."""
+    inputs: Inputs, osm: Path, folders: Sequence[Path], ours: Callable[[PointQuery], R]
+) -> tuple[Ferrobus, Timed[R], Timed[Answer]]:
+    """The model, and our answers and its to the coordinate queries, timed back to back per query.
+
+    The build time is printed; ferrobus's snapping of both ends is timed with its route.
+    """
     started = time.perf_counter()
     peer = Ferrobus(osm, folders, DAY)
     print(f"ferrobus: model built in {time.perf_counter() - started:.2f} s")
-    return peer, timed(peer.route, inputs.points)
+    mine, theirs = paired(ours, peer.route, [(q, q) for q in inputs.points])
+    return peer, mine, theirs
 
 
 def agreement(ours: Timed[tuple[int | None, int]], theirs: Timed[Answer]) -> list[str]:

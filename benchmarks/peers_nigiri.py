@@ -1,19 +1,23 @@
-"""nigiri (pynigiri, MOTIS's C++ core) as a benchmark peer: stop-to-stop Pareto sets."""
+"""nigiri (pynigiri, MOTIS's C++ core) as a benchmark peer: stop-to-stop Pareto sets.
+
+Each query is timed back to back with ours on it (`benchmarks.queries.paired`).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pynigiri as ng  # type: ignore[import-untyped]
 
-from benchmarks.queries import Inputs, Timed, query_datetime, timed
+from benchmarks.queries import Inputs, StopQuery, Timed, paired, query_datetime
 
+R = TypeVar("R")
 # (arrival in seconds on the service day's clock, transfers) of each journey of a Pareto set.
 Answer = list[tuple[int, int]]
 # nigiri counts whole minutes; our times are seconds.
@@ -74,15 +78,22 @@ class Nigiri:
         return [(j.dest_time * 60 - self._origin_s, int(j.transfers)) for j in journeys]
 
 
-def run_nigiri(inputs: Inputs, feeds: Sequence[tuple[str, Path]]) -> Timed[Answer]:
-    """The nigiri Pareto sets of the stop queries (load time printed; query and route timed)."""
+def run_nigiri(
+    inputs: Inputs, feeds: Sequence[tuple[str, Path]], ours: Callable[[StopQuery], R]
+) -> tuple[Timed[R], Timed[Answer]]:
+    """Our answers and nigiri's Pareto sets to the stop queries, timed back to back per query.
+
+    The load time is printed; nigiri's query and route are timed, its stops found beforehand.
+    """
     started = time.perf_counter()
     nigiri = Nigiri(feeds, query_datetime(inputs.network, 0))
     print(f"nigiri: timetable loaded in {time.perf_counter() - started:.2f} s")
     ids = inputs.network.stop_ids
     ends = [(nigiri.location(ids[a]), nigiri.location(ids[b]), t) for a, b, t in inputs.stops]
-    run = timed(lambda q: nigiri.pareto(*q), ends)
-    return Timed(run.ms, [nigiri.answer(js) for js in run.answers], run.first_ms)
+    mine, run = paired(
+        ours, lambda q: nigiri.pareto(*q), list(zip(inputs.stops, ends, strict=True))
+    )
+    return mine, Timed(run.ms, [nigiri.answer(js) for js in run.answers], run.first_ms)
 
 
 def agreement(ours: Timed[tuple[int | None, int]], theirs: Timed[Answer]) -> list[str]:

@@ -24,6 +24,8 @@ from routing.timeutil import service_day_origin
 
 Q = TypeVar("Q")
 R = TypeVar("R")
+P = TypeVar("P")
+S = TypeVar("S")
 StopQuery = tuple[int, int, int]
 # Coordinates are drawn this far (at most) from a served stop with a street link.
 NEAR_STOP_M = 250.0
@@ -84,18 +86,51 @@ def query_datetime(network: Network, time_s: int) -> dt.datetime:
 
 def timed(run: Callable[[Q], R], items: Sequence[Q], warm_up: int = WARM_UP) -> Timed[R]:
     """Time `run` on every item once, after a first call (reported apart) and a warm-up."""
-    started = time.perf_counter()
-    run(items[0])
-    first_ms = (time.perf_counter() - started) * 1e3
+    first_ms, _ = _clocked(run, items[0])
     for item in items[1 : warm_up + 1]:
         run(item)
-    ms, answers = [], []
-    for item in items:
-        started = time.perf_counter()
-        answer = run(item)
-        ms.append((time.perf_counter() - started) * 1e3)
-        answers.append(answer)
-    return Timed(ms, answers, first_ms)
+    return _gathered([_clocked(run, item) for item in items], first_ms)
+
+
+def paired(
+    first: Callable[[Q], R],
+    second: Callable[[P], S],
+    items: Sequence[tuple[Q, P]],
+    warm_up: int = WARM_UP,
+) -> tuple[Timed[R], Timed[S]]:
+    """Time `first` and `second` back to back on every item (a pair of their inputs), as `timed`.
+
+    The host's speed drifts over minutes, so a ratio of two runs made minutes apart measures
+    the drift too; back to back, both sides meet the host at the same moment. Which side goes
+    first alternates from one item to the next, to cancel order effects (caches the other
+    warmed or evicted). First calls (reported apart) and warm-up as in `timed`.
+    """
+    first_ms = (_clocked(first, items[0][0])[0], _clocked(second, items[0][1])[0])
+    for x, y in items[1 : warm_up + 1]:
+        first(x)
+        second(y)
+    xs: list[tuple[float, R]] = []
+    ys: list[tuple[float, S]] = []
+    for i, (x, y) in enumerate(items):
+        if i % 2:
+            ys.append(_clocked(second, y))
+            xs.append(_clocked(first, x))
+        else:
+            xs.append(_clocked(first, x))
+            ys.append(_clocked(second, y))
+    return _gathered(xs, first_ms[0]), _gathered(ys, first_ms[1])
+
+
+def _clocked(run: Callable[[Q], R], item: Q) -> tuple[float, R]:
+    """The wall time (ms) of `run(item)`, and its answer."""
+    started = time.perf_counter()
+    answer = run(item)
+    return (time.perf_counter() - started) * 1e3, answer
+
+
+def _gathered(clocked: list[tuple[float, R]], first_ms: float) -> Timed[R]:
+    """The `Timed` of (ms, answer) pairs."""
+    return Timed([ms for ms, _ in clocked], [answer for _, answer in clocked], first_ms)
 
 
 def _near(network: Network, stop: int, rng: np.random.Generator) -> Coordinate:
