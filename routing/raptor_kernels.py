@@ -67,6 +67,9 @@ jit = njit(cache=True, nogil=True)
 # workspace tuples costs far more than a helper's own work. So the tuples are unpacked once per
 # round, and the helpers called per stop or per trip take a few arrays and are inlined.
 inline = njit(cache=True, nogil=True, inline="always")
+# The round loops index with unsigned integers where the index is known non-negative: numba
+# then skips the wraparound of negative indices (~8 % of a door-to-door search's RAPTOR).
+U = np.uint64
 
 
 @intrinsic
@@ -267,8 +270,8 @@ def _scan_round(fr: Arrays, dv: Arrays, ws: Arrays, k: int, n_pat: int) -> None:
         for i in range(pos0, n_pos):
             if i > last and cur < 0:
                 break  # no boarding past the last marked stop: nothing more to ride
-            s = stops[stop_ptr[p] + i]
-            if stop_ok[s] == 0:
+            s = stops[U(stop_ptr[p] + i)]
+            if stop_ok[U(s)] == 0:
                 continue
             row = time_ptr[p] + i * n
             a, drop_off = INF, False
@@ -278,17 +281,17 @@ def _scan_round(fr: Arrays, dv: Arrays, ws: Arrays, k: int, n_pat: int) -> None:
             elif cur >= 0:
                 a = _time(arrival, mirror, row + cur) + shift
                 cur_dep = _time(departure, mirror, row + cur) + shift
-                drop_off = fr.position_flags[stop_ptr[p] + i] & NO_DROP_OFF == 0
+                drop_off = fr.position_flags[U(stop_ptr[p] + i)] & NO_DROP_OFF == 0
                 if i > last and a >= target[k]:
                     break  # timetabled times only grow along the trip: no better stop ahead
-            if drop_off and a < best_ride[s] and a < ride[s] and a + lb[s] < target[k]:
-                ride[s] = best_ride[s] = a
+            if drop_off and a < best_ride[U(s)] and a < ride[U(s)] and a + lb[U(s)] < target[k]:
+                ride[U(s)] = best_ride[U(s)] = a
                 parents[s, 0], parents[s, 1] = stop_ptr[p] + bpos, (row + cur) * 4 + slot
                 _mark(marked, listed, ws.counts, 1, s)
-                if egress[s] < INF and a + egress[s] < target[k]:
+                if egress[U(s)] < INF and a + egress[U(s)] < target[k]:
                     target[k], ws.target_stop[k], ws.improved[k] = a + egress[s], s, 1
-            r = ready[s]
-            if i + 1 == n_pos or np.int64(r) + lb[s] >= target[k] or r > cur_dep:
+            r = ready[U(s)]
+            if i + 1 == n_pos or np.int64(r) + lb[U(s)] >= target[k] or r > cur_dep:
                 continue
             trips = (trip_ptr[p], n, row)
             j, new_slot, d = _earliest_trip(
@@ -357,21 +360,23 @@ def _transfers(fr: Arrays, dv: Arrays, ws: Arrays, k: int) -> None:
     lb = ws.lb
     n_marked = ws.counts[0]
     for x in range(ws.counts[1]):
-        s = ws.ride_list[x]
-        ws.ride_marked[s] = 0
-        a = ws.ride[k - 1, s]
+        s = ws.ride_list[U(x)]
+        ws.ride_marked[U(s)] = 0
+        a = ws.ride[k - 1, U(s)]
         # Edge ptr[s] - 1 stands for changing at the stop itself.
-        for e in range(ptr[s] - 1, ptr[s + 1]):
-            u, r = (s, a + fr.min_transfer_s[s]) if e < ptr[s] else (to[e], a + walk_s[e])
+        for e in range(ptr[U(s)] - 1, ptr[U(s + 1)]):
+            u, r = (
+                (s, a + fr.min_transfer_s[U(s)]) if e < ptr[U(s)] else (to[U(e)], a + walk_s[U(e)])
+            )
             if (
-                r < best[u] and r < ready[u] and np.int64(r) + lb[u] < bound and stop_ok[u]
-                and (e < ptr[s] or u != s)
+                r < best[U(u)] and r < ready[U(u)] and np.int64(r) + lb[U(u)] < bound
+                and stop_ok[U(u)] and (e < ptr[U(s)] or u != s)
             ):  # fmt: skip
-                ready[u] = best[u] = r
-                parents[u] = SAME_STOP if e < ptr[s] else e
-                if ws.marked[u] == 0:
-                    ws.marked[u] = 1
-                    ws.stop_list[n_marked] = u
+                ready[U(u)] = best[U(u)] = r
+                parents[U(u)] = SAME_STOP if e < ptr[U(s)] else e
+                if ws.marked[U(u)] == 0:
+                    ws.marked[U(u)] = 1
+                    ws.stop_list[U(n_marked)] = u
                     n_marked += 1
     ws.counts[0], ws.counts[1] = n_marked, 0
 
@@ -381,15 +386,15 @@ def _collect_patterns(fr: Arrays, ws: Arrays) -> int:
     """Patterns serving a marked stop, with their first and last marked positions; clears marks."""
     n_pat = 0
     for x in range(ws.counts[0]):
-        s = ws.stop_list[x]
-        ws.marked[s] = 0
-        for q in range(fr.stop_pattern_ptr[s], fr.stop_pattern_ptr[s + 1]):
-            p = fr.stop_patterns[q]
-            if ws.pattern_first[p] == NO_POS:
-                ws.pattern_list[n_pat] = p
+        s = ws.stop_list[U(x)]
+        ws.marked[U(s)] = 0
+        for q in range(fr.stop_pattern_ptr[U(s)], fr.stop_pattern_ptr[U(s + 1)]):
+            p = fr.stop_patterns[U(q)]
+            if ws.pattern_first[U(p)] == NO_POS:
+                ws.pattern_list[U(n_pat)] = p
                 n_pat += 1
-            ws.pattern_first[p] = min(ws.pattern_first[p], fr.stop_pattern_pos[q])
-            ws.pattern_last[p] = max(ws.pattern_last[p], fr.stop_pattern_pos[q])
+            ws.pattern_first[U(p)] = min(ws.pattern_first[U(p)], fr.stop_pattern_pos[U(q)])
+            ws.pattern_last[U(p)] = max(ws.pattern_last[U(p)], fr.stop_pattern_pos[U(q)])
     ws.counts[0] = 0
     return n_pat
 
