@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 SECONDS_PER_DAY = 86_400
 
 
+@lru_cache(maxsize=1024)
 def service_day_origin(day: dt.date, tz: ZoneInfo) -> dt.datetime:
     """The instant GTFS times of `day` count from: noon local time minus 12 hours.
 
     On daylight-saving days this differs from local midnight, which is why GTFS defines it so.
     The arithmetic is done in UTC: Python subtracts wall-clock time between datetimes of one
-    zone, which would give local midnight again.
+    zone, which would give local midnight again. Cached: every query converts its time with
+    it, and a day's origin never changes (~2 us saved per call).
     """
     noon = dt.datetime.combine(day, dt.time(12), tzinfo=tz)
     return (noon.astimezone(dt.UTC) - dt.timedelta(hours=12)).astimezone(tz)
