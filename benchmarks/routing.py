@@ -46,7 +46,7 @@ from routing.connection_scan import earliest_arrival, stream_bytes  # noqa: E402
 from routing.ids import StopIdx  # noqa: E402
 from routing.journey import Journey  # noqa: E402
 from routing.network import Network  # noqa: E402
-from routing.planner import journeys, plan  # noqa: E402
+from routing.planner import journeys, plan, warm_up  # noqa: E402
 from routing.query import Offset, Query, QueryMode  # noqa: E402
 from routing.raptor import prepare, search  # noqa: E402
 
@@ -313,8 +313,11 @@ def run_scale(inputs: Inputs, copies: int, folder: Path) -> Results:
 def main() -> None:
     args = arguments()
     inputs = Inputs.create(args.region, args.queries, args.seed)
+    # As `hub serve` does once a network is loaded (hub.reload, hub.heap): derive what the
+    # first queries would, load every kernel the planner calls, then freeze the heap.
     prepare(inputs.network)
-    freeze_long_lived()  # as `hub serve` does once loaded (see hub.heap)
+    warm_up(inputs.network, inputs.streets)
+    freeze_long_lived()
     print(inputs.describe())
     print(f"load average at start: {Path('/proc/loadavg').read_text().strip()}")
     ours: Results = {key: kind(inputs) for key, kind in KINDS.items()}
