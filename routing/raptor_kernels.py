@@ -127,10 +127,10 @@ def _mirror_numba(mirrored: Any, time_ptr: Any, p: Any) -> Any:
 @overload(_time, inline="always")
 def _time_numba(times: Any, mirror: Any, x: Any) -> Any:
     def forward(times: Any, mirror: Any, x: Any) -> Any:
-        return times[x]
+        return times[U(x)]
 
     def backward(times: Any, mirror: Any, x: Any) -> Any:
-        return -times[mirror - x]
+        return -times[U(mirror - x)]
 
     return forward if isinstance(mirror, types.NoneType) else backward
 
@@ -138,10 +138,10 @@ def _time_numba(times: Any, mirror: Any, x: Any) -> Any:
 @overload(_flag, inline="always")
 def _flag_numba(flags: Any, mirror: Any, x: Any) -> Any:
     def forward(flags: Any, mirror: Any, x: Any) -> Any:
-        return flags[x]
+        return flags[U(x)]
 
     def backward(flags: Any, mirror: Any, x: Any) -> Any:
-        f = flags[mirror - x]  # NO_PICKUP is bit 0, NO_DROP_OFF bit 1: swapped by shifts
+        f = flags[U(mirror - x)]  # NO_PICKUP is bit 0, NO_DROP_OFF bit 1: swapped by shifts
         return (f & ~3) | ((f & 1) << 1) | ((f & 2) >> 1)
 
     return forward if isinstance(mirror, types.NoneType) else backward
@@ -150,7 +150,7 @@ def _flag_numba(flags: Any, mirror: Any, x: Any) -> Any:
 @inline
 def _at(base: Any, realtime: Any, slot: int, ov_slot: int, x: int, mirror: Any) -> Any:
     """Stop time `x` of day slot `slot`: from the realtime array in the overlay's slot."""
-    return realtime[x] if slot == ov_slot else _time(base, mirror, x)
+    return realtime[U(x)] if slot == ov_slot else _time(base, mirror, x)
 
 
 @inline
@@ -174,9 +174,9 @@ def _first_trip(
             lo = mid + 1
         else:
             hi = mid
-    j = nxt[base + lo]
+    j = nxt[U(base + lo)]
     while j < n and _flag(flags, mirror, row + j) & NO_PICKUP:
-        j = nxt[base + j + 1] if j + 1 < n else n
+        j = nxt[U(base + j + 1)] if j + 1 < n else n
     return j if j < trips[3] else -1
 
 
