@@ -32,6 +32,7 @@ from routing.realtime import RealtimeOverlay
 F32 = npt.NDArray[np.float32]
 F64 = npt.NDArray[np.float64]
 I32 = npt.NDArray[np.int32]
+U = np.uint64  # an unsigned index: numba skips the wraparound of negative ones
 Mask = npt.NDArray[np.bool_]
 
 _TABLES: weakref.WeakKeyDictionary[Network, PruningTables] = weakref.WeakKeyDictionary()
@@ -183,10 +184,10 @@ def useful_kernel(
     patterns = np.empty(ps_ptr.size - 1, dtype=np.int64)
     n_patterns = 0
     for k in range(stops.size):
-        s = stops[k]
-        for x in range(sp_ptr[s], sp_ptr[s + 1]):
-            p = sp_pattern[x]
-            at = ps_ptr[p] + sp_pos[x]
+        s = U(stops[k])
+        for x in range(sp_ptr[s], sp_ptr[s + U(1)]):
+            p = U(sp_pattern[U(x)])
+            at = U(ps_ptr[p] + sp_pos[U(x)])
             if (flags[at] & forbidden) != 0 or not ok[s]:
                 continue  # may not board (alight) here: neither useful nor dominating
             key[at] = seconds[k] + cum[at] if egress else seconds[k] - cum[at]
@@ -197,13 +198,13 @@ def useful_kernel(
                 n_patterns += 1
     keep = np.zeros(stops.size, dtype=np.bool_)
     for r in range(n_patterns):
-        p = patterns[r]
+        p = U(patterns[r])
         best = np.inf
-        n = ps_ptr[p + 1] - ps_ptr[p]
+        n = ps_ptr[p + U(1)] - ps_ptr[p]
         for step in range(n):
-            at = ps_ptr[p] + (n - 1 - step if egress else step)
+            at = U(ps_ptr[p] + (n - 1 - step if egress else step))
             if owner[at] >= 0 and key[at] < best:
-                keep[owner[at]] = True
+                keep[U(owner[at])] = True
                 if weak[at] == 0:
                     best = key[at]
             key[at], owner[at] = np.inf, -1
