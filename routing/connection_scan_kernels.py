@@ -24,7 +24,8 @@ later). Indices are unsigned (``U``), which spares numba's negative-index wrapar
 keeps that loop's pointers in registers.
 
 Journeys are written in `routing.raptor_kernels`' row format, so `routing.raptor_paths`
-reads both searches' results. This module uses `borrowed` and the row constants from
+reads both searches' results. This module uses `borrowed`, the row constants and the
+earliest-trip search (`_earliest_trip`, with `_mirror` and the time readers it inlines) of
 `routing.raptor_kernels`: numba's cache follows only a function's own file, so after editing
 those, clear the ``__pycache__`` numba caches (``*.nbi``, ``*.nbc``) of this module too.
 """
@@ -83,12 +84,12 @@ ROW = 4
 
 
 class ScanSpace(NamedTuple):
-    """The scan's mutable labels, allocated once per network, direction and thread.
+    """The scan's mutable labels, allocated once per network and thread (both directions).
 
     Per stop: ``ready``, ``ride`` and their parents; per trip of the three day slots: the
     pattern stop boarded at (``board``) and when a boarding from an access offset leaves
     (``leave``), read only for trips set in the byte set ``boarded``; byte sets over pattern
-    stops: stop ``reached``, stop ``at_access``. Both directions' searches share one.
+    stops: stop ``reached``, stop ``at_access``. Each search clears what it reads.
     """
 
     ready: I32

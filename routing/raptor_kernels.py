@@ -30,6 +30,8 @@ cannot beat the best arrival at the target in its round, even at the speed of th
 
 Everything numba runs for a search lives in this one module on purpose: numba's on-disk cache
 of a function is invalidated only by edits to the function's own file, not its callees'.
+`routing.connection_scan_kernels` calls `_earliest_trip` (and what it inlines) from here:
+after editing those, clear that module's ``__pycache__`` numba caches too.
 """
 
 from __future__ import annotations
