@@ -18,13 +18,12 @@ time: until then nothing can be boarded; it ends at the first connection leaving
 the best arrival, found by binary search (again when the best improves) so that the inner
 loop does not test it. Most connections scanned lead nowhere, and the scan's inner loop
 only tells those apart: a connection of a trip not boarded leaves it only when its stop is
-ready by its departure (the stop's ``ready`` label, read through the pattern stop the
-connection names; ~20 % quicker than a byte set of reached pattern stops, which let through
-the connections leaving before their stop was ready and cost a write per pattern of each
-stop reached). A byte set (one byte per trip, ~4 % quicker than a bit set: no shifts and
-masks) says which trips are boarded; a boarded trip's connection leaves the inner loop only
-when it arrives earlier than known (or at an access stop, where boarding later may leave
-later). Indices are unsigned (``U``), which spares numba's negative-index wraparound and
+ready by its departure (the ``ready`` label of the stop its row names; ~20 % quicker than a
+byte set of reached pattern stops, which let through the connections leaving before their
+stop was ready and cost a write per pattern of each stop reached). A byte set (one byte per
+trip, ~4 % quicker than a bit set: no shifts and masks) says which trips are boarded; a
+boarded trip's connection leaves the inner loop only when it arrives earlier than known (or
+at an access stop, where boarding later may leave later). Indices are unsigned (``U``), which spares numba's negative-index wraparound and
 keeps that loop's pointers in registers.
 
 Journeys are written in `routing.raptor_kernels`' row format, so `routing.raptor_paths`
