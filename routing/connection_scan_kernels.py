@@ -23,8 +23,9 @@ byte set of reached pattern stops, which let through the connections leaving bef
 stop was ready and cost a write per pattern of each stop reached). A byte set (one byte per
 trip, ~4 % quicker than a bit set: no shifts and masks) says which trips are boarded; a
 boarded trip's connection leaves the inner loop only when it arrives earlier than known (or
-at an access stop, where boarding later may leave later). Indices are unsigned (``U``), which spares numba's negative-index wraparound and
-keeps that loop's pointers in registers.
+at an access stop, where boarding later may leave later); the loop makes both tests and
+keeps one without a branch. Indices are unsigned (``U``), which spares numba's
+negative-index wraparound and keeps that loop's pointers in registers.
 
 Journeys are written in `routing.raptor_kernels`' row format, so `routing.raptor_paths`
 reads both searches' results. This module uses `borrowed`, the row constants and the
