@@ -13,19 +13,20 @@ last ride ends at an egress offset's stop. Labels per stop: ``ride`` (arrival ab
 ``ready`` (may board from then). A trip once boarded stays boarded (its first boarding
 position is kept, or a later one reached straight from an access offset, which leaves later).
 
-The scan starts at the first departure one can take from a source, not at the query's
-time: until then nothing can be boarded; it ends at the first connection leaving at or after
-the best arrival, found by binary search (again when the best improves) so that the inner
-loop does not test it. Most connections scanned lead nowhere, and the scan's inner loop
-only tells those apart: a connection of a trip not boarded leaves it only when its stop is
-ready by its departure (the ``ready`` label of the stop its row names; ~20 % quicker than a
-byte set of reached pattern stops, which let through the connections leaving before their
-stop was ready and cost a write per pattern of each stop reached). A byte set (one byte per
-trip, ~4 % quicker than a bit set: no shifts and masks) says which trips are boarded; a
-boarded trip's connection leaves the inner loop only when it arrives earlier than known (or
-at an access stop, where boarding later may leave later); the loop makes both tests and
-keeps one without a branch. Indices are unsigned (``U``), which spares numba's
-negative-index wraparound and keeps that loop's pointers in registers.
+The scan starts at the first departure one can take from a source, not at the query's time:
+until then nothing can be boarded; it ends at the first connection leaving at or after the
+best arrival (or past the day slots' merge limit), found by binary search (again when the
+best improves) so that the inner loop does not test it. Most connections scanned lead
+nowhere, and the scan's inner loop only tells those apart: a connection of a trip not
+boarded leaves it only when its stop is ready by its departure (the ``ready`` label of the
+stop its row names; ~20 % quicker than a byte set of reached pattern stops, which let
+through the connections leaving before their stop was ready and cost a write per pattern of
+each stop reached). A byte set (one byte per trip, ~4 % quicker than a bit set: no shifts
+and masks) says which trips are boarded; a boarded trip's connection leaves the inner loop
+only when it arrives earlier than known (or at an access stop, where boarding later may
+leave later); the loop makes both tests and keeps one without a branch. Indices are unsigned
+(``U``), which spares numba's negative-index wraparound and keeps that loop's pointers in
+registers.
 
 Journeys are written in `routing.raptor_kernels`' row format, so `routing.raptor_paths`
 reads both searches' results. This module uses `borrowed`, the row constants and the
@@ -81,7 +82,7 @@ jit = njit(cache=True, nogil=True)
 inline = njit(cache=True, nogil=True, inline="always")
 NEVER = -INF  # a trip's "leaves at" when it was not boarded straight from an access offset
 U = np.uint64  # an unsigned index: numba skips the negative-index wraparound
-HOP_SHIFT = 2  # `Connections.hop` is the pattern stop shifted past the two flag bits
+HOP_SHIFT = 2  # a row's hop (`C_HOP`) is the pattern stop shifted past the two flag bits
 MAX_PATTERN_STOPS = 1 << (31 - HOP_SHIFT)
 C_DEP, C_TRIP, C_HOP, C_ARR, C_FROM, C_TO = range(6)  # the fields of a connection's row
 ROW = 6
@@ -92,8 +93,8 @@ class ScanSpace(NamedTuple):
 
     Per stop: ``ready``, ``ride`` and their parents; per trip of the three day slots: the
     pattern stop boarded at (``board``) and when a boarding from an access offset leaves
-    (``leave``), read only for trips set in the byte set ``boarded``; a byte set over pattern
-    stops: stop ``at_access``. Each search clears what it reads.
+    (``leave``), read only for trips set in the byte set ``boarded``; ``at_access``, a byte set
+    over pattern stops (those of the access stops). Each search clears what it reads.
     """
 
     ready: I32
@@ -206,14 +207,14 @@ def build_connections(
     for k in group:
         component_ptr[k + 1] += 1
     component_ptr = np.cumsum(component_ptr).astype(np.int32)
-    rows = np.empty((n_conn, ROW), np.int32)
+    rows, hops = np.empty((n_conn, ROW), np.int32), hop[order]
     rows[:, C_DEP], rows[:, C_TRIP], rows[:, C_HOP], rows[:, C_ARR] = (
         dep[order],
         trip[order],
-        hop[order],
+        hops,
         arr[order],
     )
-    left = hop[order] >> HOP_SHIFT
+    left = hops >> HOP_SHIFT
     rows[:, C_FROM], rows[:, C_TO] = fr.pattern_stops[left], fr.pattern_stops[left + 1]
     return Connections(rows.ravel(), component_ptr, component)
 
@@ -261,8 +262,8 @@ def _scan_stream(  # noqa: C901
     (c, n), d, t = span, 0, 0
     n = _first(rows, c, n, bound - shift)
     while True:
-        # Most connections end here: their trip is not boarded and their stop not ready,
-        # or their trip is boarded but arrives no earlier than known. Both tests are made
+        # Most connections end here: their trip is not boarded and their stop not ready by their
+        # departure, or their trip is boarded but arrives no earlier than known. Both tests are made
         # and one kept, without a branch: whether a trip is boarded is a coin toss.
         while c < n:
             d, a = rows[U(ROW * c + C_DEP)] + shift, rows[U(ROW * c + C_ARR)] + shift
