@@ -280,8 +280,8 @@ def _scan_stream(  # noqa: C901
         q = h >> HOP_SHIFT
         u, key = rows[U(ROW * c + C_FROM)], base + t
         c += 1
-        if not _has(boarded, t):
-            if ready[U(u)] > d or h & NO_PICKUP or not (dv.running[U(key)] and stop_ok[U(u)]):
+        if not _has(boarded, t):  # then its stop is ready by `d`: the inner loop's test
+            if h & NO_PICKUP or not (dv.running[U(key)] and stop_ok[U(u)]):
                 continue
             _put(boarded, t)
             ws.board[U(key)], ws.leave[U(key)] = q, NEVER
