@@ -218,6 +218,20 @@ def _earliest_trip(
 
 
 @inline
+def _no_other_day(bounds: tuple[int, int], slot: int, t: int, dep: int) -> bool:
+    """Whether no trip of a day slot other than `slot` leaves between `t` and `dep`.
+
+    `bounds` are the pattern's earliest and latest departure, as `_earliest_trip` tests them.
+    """
+    lo, hi = bounds
+    none = True
+    for other in range(3):
+        shift = (other - 1) * DAY_S
+        none &= other == slot or t - shift > hi or lo + shift >= dep
+    return none
+
+
+@inline
 def _mark(marked: Any, listed: Any, counts: Any, which: int, s: int) -> None:
     """Append stop `s` to list `which` (0: boarding, 1: transfers) unless it is there."""
     if marked[s] == 0:
@@ -294,6 +308,15 @@ def _scan_round(fr: Arrays, dv: Arrays, ws: Arrays, k: int, n_pat: int) -> None:
                     target[k], ws.target_stop[k], ws.improved[k] = a + egress[s], s, 1
             r = ready[U(s)]
             if i + 1 == n_pos or np.int64(r) + lb[U(s)] >= target[k] or r > cur_dep:
+                continue
+            # Usually the trip before the current one has left already and no other day's trip
+            # fits in between: `_earliest_trip` would return the current trip; skip its search.
+            if (
+                cur >= 0 and ov_slot < 0 and _no_other_day(bounds, slot, r, cur_dep)
+                and (cur == 0 or _time(departure, mirror, row + cur - 1) + shift < r)
+            ):  # fmt: skip
+                if k == 1 and cur_dep - r > slack:
+                    bpos, slack = i, cur_dep - r
                 continue
             trips = (trip_ptr[p], n, row)
             j, new_slot, d = _earliest_trip(
