@@ -131,12 +131,12 @@ def _space(network: Network, frame: Frame, days: DayArrays) -> ScanSpace:
         per_thread = _local.spaces = weakref.WeakKeyDictionary()
     space: ScanSpace | None = per_thread.get(network)
     if space is None:
-        s, n, q = frame.n_stops, days.running.size, frame.arrays.pattern_stops.size
+        s, n = frame.n_stops, days.running.size
         space = per_thread[network] = ScanSpace(
             ready=np.full(s, INF, np.int32), ride=np.full(s, INF, np.int32),
             ready_parent=np.full(s, -1, np.int32), ride_parent=np.full((s, 4), -1, np.int32),
             board=np.full(n, -1, np.int32), leave=np.full(n, -1, np.int32),
-            boarded=np.zeros(n, np.uint8), at_access=np.zeros(q, np.uint8),
+            boarded=np.zeros(n, np.uint8),
             access=np.full(s, INF, np.int32), egress=np.full(s, INF, np.int32),
             best=np.zeros(2, np.int64),
         )  # fmt: skip

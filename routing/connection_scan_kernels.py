@@ -93,8 +93,8 @@ class ScanSpace(NamedTuple):
 
     Per stop: ``ready``, ``ride`` and their parents; per trip of the three day slots: the
     pattern stop boarded at (``board``) and when a boarding from an access offset leaves
-    (``leave``), read only for trips set in the byte set ``boarded``; ``at_access``, a byte set
-    over pattern stops (those of the access stops). Each search clears what it reads.
+    (``leave``), read only for trips set in the byte set ``boarded``; per stop, the access and
+    egress offsets (INF where none). Each search clears what it reads.
     """
 
     ready: I32
@@ -104,7 +104,6 @@ class ScanSpace(NamedTuple):
     board: I32
     leave: I32
     boarded: U8
-    at_access: U8
     access: I32
     egress: I32
     best: npt.NDArray[np.int64]
@@ -254,7 +253,7 @@ def _scan_stream(  # noqa: C901
     arrays of the tuples one by one. Returns where it stopped.
     """
     shift, n_trips = (slot - 1) * DAY_S, dv.running.size // 3
-    base, rows, at_access = slot * n_trips, cs.rows, ws.at_access
+    base, rows = slot * n_trips, cs.rows
     boarded = ws.boarded[slot * n_trips :]  # this slot's marks, by trip
     ready, ride, access, stop_ok = ws.ready, ws.ride, ws.access, dv.stop_ok
     best, best_stop = ws.best[0], ws.best[1]
@@ -267,10 +266,10 @@ def _scan_stream(  # noqa: C901
         # and one kept, without a branch: whether a trip is boarded is a coin toss.
         while c < n:
             d, a = rows[U(ROW * c + C_DEP)] + shift, rows[U(ROW * c + C_ARR)] + shift
-            t, q = rows[U(ROW * c + C_TRIP)], rows[U(ROW * c + C_HOP)] >> HOP_SHIFT
+            t, u = rows[U(ROW * c + C_TRIP)], rows[U(ROW * c + C_FROM)]
             on = np.int64(boarded[U(t)])
-            improves = np.int64(at_access[U(q)]) | (a < ride[U(rows[U(ROW * c + C_TO)])])
-            boards = ready[U(rows[U(ROW * c + C_FROM)])] <= d
+            improves = np.int64(access[U(u)] < INF) | (a < ride[U(rows[U(ROW * c + C_TO)])])
+            boards = ready[U(u)] <= d
             if (on & improves) | ((1 - on) & boards):
                 break
             c += 1
@@ -342,17 +341,14 @@ def _scan(
 
 
 @jit
-def _start(fr: Arrays, ws: Arrays, access_stops: Any, t: int) -> None:
+def _start(ws: Arrays, access_stops: Any, t: int) -> None:
     """Clear the labels; the access stops are ready after their offsets from `t`."""
     ws.ready[:] = INF
     ws.ride[:] = INF
     ws.boarded[:] = 0
-    ws.at_access[:] = 0
     ws.best[0], ws.best[1] = INF, -1
     for s in access_stops:
         ws.ready[s], ws.ready_parent[s] = t + ws.access[s], ACCESS
-        for k in range(fr.stop_pattern_ptr[s], fr.stop_pattern_ptr[s + 1]):
-            _put(ws.at_access, fr.pattern_stop_ptr[fr.stop_patterns[k]] + fr.stop_pattern_pos[k])
 
 
 @jit
@@ -461,7 +457,7 @@ def earliest(
     for x in range(offsets.shape[0]):
         labels = ws.access if x < n_sources else ws.egress
         labels[offsets[x, 0]] = offsets[x, 1]
-    _start(fr, ws, offsets[:n_sources, 0], t)
+    _start(ws, offsets[:n_sources, 0], t)
     t = _first_departure(fr, dv, ws, offsets[:n_sources, 0])
     component = cs.component
     for x in range(n_sources):
