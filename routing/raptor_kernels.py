@@ -296,7 +296,6 @@ def _scan_round(fr: Arrays, dv: Arrays, ws: Arrays, k: int, n_pat: int) -> None:
                 drop_off = times[3][row + cur] & NO_DROP_OFF == 0
             elif cur >= 0:
                 a = _time(arrival, mirror, row + cur) + shift
-                cur_dep = _time(departure, mirror, row + cur) + shift
                 drop_off = fr.position_flags[U(stop_ptr[p] + i)] & NO_DROP_OFF == 0
                 if i > last and a >= target[k]:
                     break  # timetabled times only grow along the trip: no better stop ahead
@@ -307,7 +306,11 @@ def _scan_round(fr: Arrays, dv: Arrays, ws: Arrays, k: int, n_pat: int) -> None:
                 if egress[U(s)] < INF and a + egress[U(s)] < target[k]:
                     target[k], ws.target_stop[k], ws.improved[k] = a + egress[s], s, 1
             r = ready[U(s)]
-            if i + 1 == n_pos or np.int64(r) + lb[U(s)] >= target[k] or r > cur_dep:
+            if i + 1 == n_pos or np.int64(r) + lb[U(s)] >= target[k]:
+                continue
+            if cur >= 0 and slot != ov_slot:  # read only here: most stops end the line above
+                cur_dep = _time(departure, mirror, row + cur) + shift
+            if r > cur_dep:
                 continue
             # Usually the trip before the current one has left already and no other day's trip
             # fits in between: `_earliest_trip` would return the current trip; skip its search.
