@@ -183,6 +183,15 @@ def _first_trip(
 
 
 @inline
+def _may_offer(bounds: tuple[int, int], shift: int, t: int, dep: int) -> bool:
+    """Whether a day slot `shift` seconds off may have a trip leaving from `t` and before `dep`.
+
+    `bounds` are the pattern's earliest and latest departure on its own day's clock.
+    """
+    return t - shift <= bounds[1] and bounds[0] + shift < dep
+
+
+@inline
 def _earliest_trip(
     times: tuple[Any, Any, Any, Any], mirror: Any, nxt: Any,
     trips: tuple[int, int, int], bounds: tuple[int, int], ov_slot: int, t: int,
@@ -197,7 +206,6 @@ def _earliest_trip(
     """
     dep, flags, ov_dep, ov_flags = times
     tbase, n, row = trips
-    lo_dep, hi_dep = bounds
     n_trips = nxt.size // 3
     best_j, best_slot, best_dep = best
     for slot in range(3):
@@ -207,7 +215,7 @@ def _earliest_trip(
         if slot == ov_slot:
             j = _first_trip(ov_dep, ov_flags, None, nxt, slot_trips, t - shift)
         # The pattern's bounds skip days with nothing to offer (realtime may move times).
-        elif t - shift <= hi_dep and lo_dep + shift < best_dep:
+        elif _may_offer(bounds, shift, t, best_dep):
             j = _first_trip(dep, flags, mirror, nxt, slot_trips, t - shift)
         else:
             j = -1
@@ -219,15 +227,10 @@ def _earliest_trip(
 
 @inline
 def _no_other_day(bounds: tuple[int, int], slot: int, t: int, dep: int) -> bool:
-    """Whether no trip of a day slot other than `slot` leaves between `t` and `dep`.
-
-    `bounds` are the pattern's earliest and latest departure, as `_earliest_trip` tests them.
-    """
-    lo, hi = bounds
+    """Whether no trip of a day slot other than `slot` leaves from `t` and before `dep`."""
     none = True
     for other in range(3):
-        shift = (other - 1) * DAY_S
-        none &= other == slot or t - shift > hi or lo + shift >= dep
+        none &= other == slot or not _may_offer(bounds, (other - 1) * DAY_S, t, dep)
     return none
 
 
