@@ -321,13 +321,12 @@ def _scan_round(fr: Arrays, dv: Arrays, ws: Arrays, k: int, n_pat: int) -> None:
                 cur >= 0 and ov_slot < 0 and _no_other_day(bounds, slot, r, cur_dep)
                 and (cur == 0 or _time(departure, mirror, row + cur - 1) + shift < r)
             ):  # fmt: skip
-                if k == 1 and cur_dep - r > slack:
-                    bpos, slack = i, cur_dep - r
-                continue
-            trips = (trip_ptr[p], n, row)
-            j, new_slot, d = _earliest_trip(
-                times, mirror, nxt, trips, bounds, ov_slot, r, (cur, slot, cur_dep)
-            )
+                j, new_slot, d = cur, slot, cur_dep
+            else:
+                trips = (trip_ptr[p], n, row)
+                j, new_slot, d = _earliest_trip(
+                    times, mirror, nxt, trips, bounds, ov_slot, r, (cur, slot, cur_dep)
+                )
             if j != cur or new_slot != slot:
                 cur, slot, shift, bpos, slack = j, new_slot, (new_slot - 1) * DAY_S, i, d - r
                 cur_dep = d
