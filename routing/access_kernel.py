@@ -96,16 +96,18 @@ def reach_stops(
     Ways: from the named stop (`named_*`, seconds on foot), along the streets (`street_s`
     seconds to the node of link `street_at`, plus the link's `link_extra_m` to its stop
     `link_stops`; a stop's quickest link counts), or in a straight line lengthened by the
-    detour factor. On a tie the first of those wins: the stop a query names is reached as
-    named, not crow-fly. `slot` (one per stop, at -1) is scratch, left as found.
+    detour factor (`crow_*`, sorted by latitude: only the band within reach is read). On a
+    tie the first of those wins: the stop a query names is reached as named, not crow-fly.
+    `slot` (one per stop, at -1) is scratch, left as found.
     """
     n_named, n_street = named_stops.size, street_at.size
-    n = n_named + n_street + crow_stops.size
+    radius = max_s * speed / CROW_FLY_DETOUR
+    dlat = math.degrees(radius / EARTH_RADIUS_M)  # no nearer than its latitude difference
+    first = np.searchsorted(crow_lat, lat - dlat)
+    n = n_named + n_street + np.searchsorted(crow_lat, lat + dlat, side="right") - first
     stops, seconds = np.empty(n, np.int32), np.empty(n)
     metres, how = np.empty(n), np.empty(n, np.int8)
     count = 0
-    radius = max_s * speed / CROW_FLY_DETOUR
-    dlat = math.degrees(radius / EARTH_RADIUS_M)  # no nearer than its latitude difference
     for i in range(n):
         if i < n_named:
             s, kind, stop = named_s[i], NAMED, named_stops[i]
@@ -115,9 +117,7 @@ def reach_stops(
             m = street_s[i - n_named] * speed + link_extra_m[x]
             s, kind, stop = m / speed, STREET, link_stops[x]
         else:
-            x = i - n_named - n_street
-            if abs(crow_lat[x] - lat) > dlat:
-                continue
+            x = first + i - n_named - n_street
             m = haversine_one(lat, lon, crow_lat[x], crow_lon[x]) * CROW_FLY_DETOUR
             s, kind, stop = m / speed, CROW, crow_stops[x]
         if not s <= max_s:

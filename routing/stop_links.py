@@ -34,7 +34,7 @@ _LINKS: weakref.WeakKeyDictionary[StreetGraph, StopCache[tuple[str, bool], StopL
 
 @dataclass(frozen=True, slots=True)
 class StopIndex:
-    """Stops and their coordinates, for crow-fly reach."""
+    """Stops and their coordinates, for crow-fly reach: sorted by latitude (see `stop_index`)."""
 
     stops: I32
     lat: F64
@@ -121,9 +121,10 @@ def boardable_stops(network: Network) -> Mask:
 
 
 def stop_index(network: Network, stops: npt.NDArray[np.integer[Any]]) -> StopIndex | None:
-    """`stops` with their coordinates; None when there are none."""
+    """`stops` with their coordinates, sorted by latitude; None when there are none."""
     if stops.size == 0:
         return None
+    stops = stops[np.argsort(network.stop_lat[stops], kind="stable")]
     lat, lon = network.stop_lat[stops], network.stop_lon[stops]
     return StopIndex(stops.astype(np.int32), np.array(lat, np.float64), np.array(lon, np.float64))
 

@@ -9,7 +9,8 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from routing.access import Endpoint, reversed_streets, street_access, street_end
-from routing.access_kernel import NAMED, edge_links, reach_stops
+from routing.access_kernel import CROW_FLY_DETOUR, NAMED, edge_links, reach_stops
+from routing.geo import haversine_one
 from routing.network import Network
 from routing.offset_pruning import useful
 from routing.snap import SnapArrays, edge_index
@@ -36,6 +37,8 @@ def _points(network: Network, streets: StreetGraph, n: int) -> list[tuple[float,
 def _walk_links(network: Network, streets: StreetGraph) -> tuple[I32, I32, F64, I32]:
     """Each boardable stop's walking links (stop, node, metres), and the stops with none.
 
+    The stops with none are sorted by latitude, as `reach_stops` reads them.
+
     From both ends of its nearest mainland edge, along it then straight to the stop, and
     straight from its nearest node (walking may use every edge both ways).
     """
@@ -52,7 +55,7 @@ def _walk_links(network: Network, streets: StreetGraph) -> tuple[I32, I32, F64, 
     metres = np.concatenate([to_a, sa.length_m[e] - to_a, np.zeros(at_node.size)])
     metres += np.concatenate([edges.offset_m[on], edges.offset_m[on], node_m[at_node]])
     off = np.flatnonzero(boardable & (edges.edge < 0) & (node_of < 0)).astype(np.int32)
-    return stop, node, metres, off
+    return stop, node, metres, off[np.argsort(network.stop_lat[off], kind="stable")]
 
 
 def _step_by_step(
@@ -157,3 +160,28 @@ def test_a_named_stop_is_reached_as_named_even_where_a_straight_line_ties() -> N
     )  # fmt: skip
     assert stops.tolist() == [3] and seconds.tolist() == [0.0]
     assert how.tolist() == [NAMED]
+
+
+def test_straight_lines_reach_the_stops_within_walking_and_no_others() -> None:
+    """Stops off the streets, read by latitude band, are reached exactly as a full scan would.
+
+    Stops every ~50 m north and south of the point and some far east and west: each is
+    reached when its straight line, lengthened by the detour factor, is walked in time.
+    """
+    lat0, lon0 = -30.03, -51.23
+    north = np.arange(-60, 61) * 0.00045  # ~50 m steps, ~3 km each way
+    lat = np.concatenate([lat0 + north, [lat0, lat0]])
+    lon = np.concatenate([np.full(north.size, lon0), [lon0 - 0.05, lon0 + 0.05]])
+    order = np.argsort(lat, kind="stable")
+    stops = np.arange(lat.size, dtype=np.int32)[order]
+    empty_i, empty_f = np.empty(0, np.int32), np.empty(0)
+    found, seconds, _, _ = reach_stops(
+        empty_i, empty_f, empty_i, empty_f, stops, lat[order], lon[order], lat0, lon0,
+        empty_i, empty_f, WALK, MAX_S, np.full(lat.size, -1, np.int32),
+    )  # fmt: skip
+    walk_s = np.array([haversine_one(lat0, lon0, a, b) for a, b in zip(lat, lon, strict=True)])
+    walk_s *= CROW_FLY_DETOUR / WALK
+    expected = np.flatnonzero(walk_s <= MAX_S)
+    assert 0 < expected.size < north.size
+    assert found.tolist() == expected.tolist()
+    np.testing.assert_allclose(seconds, walk_s[expected])
