@@ -475,6 +475,7 @@ def _dijkstra(
     """
     size = 0
     n_touched = 0
+    per_m = 1.0 / uniform if uniform > 0 else 0.0  # a product per edge, not a division
     for i in range(sources.shape[0]):
         s = sources[i]
         if s < 0 or offsets[i] > max_cost or offsets[i] >= cost[s]:
@@ -497,7 +498,9 @@ def _dijkstra(
                 break
         for e in range(indptr[U(u)], indptr[U(u + 1)]):
             v = indices[U(e)]
-            c = k + length[U(e)] / (uniform if uniform > 0 else speed[U(e)])
+            c = k + (
+                length[U(e)] * per_m if uniform > 0 else length[U(e)] / np.float64(speed[U(e)])
+            )
             if c < cost[U(v)] and c <= max_cost:
                 if cost[U(v)] == np.inf:
                     touched[U(n_touched)] = v
