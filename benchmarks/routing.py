@@ -20,7 +20,8 @@ ratios peer/ours are not taken between phases run minutes apart: each query runs
 on the peer back to back (which side goes first alternates from query to query) and the ratios
 come from these paired timings, printed with both sides; the peers' table holds their side.
 (d') is (d) walking at ferrobus's fixed 1.4 m/s; the queries where ferrobus still arrives
-earlier are counted by cause (`benchmarks.ferrobus_causes`).
+earlier are counted by cause (`benchmarks.ferrobus_causes`). `benchmarks/door_phases.py` splits
+(d)'s time into its street and transit kernels and the rest, with two host gauges.
 
 ``--scale [K]`` also builds the feeds replicated K times (no K: about 5 million connections),
 each copy under its own feed ids and moved in space and time, without OSM, and times (a) and
