@@ -55,9 +55,8 @@ def numba_gauge(inputs: Inputs) -> float:
     """p50 of (a), the connection scan (numba), on the first `GAUGE_QUERIES` stop queries, ms."""
     net, day = inputs.network, inputs.day
     queries = inputs.stops[:GAUGE_QUERIES]
-    return timed(lambda q: earliest_arrival(net, *stop_offsets(q), day, q[2]), queries).percentile(
-        50
-    )
+    ran = timed(lambda q: earliest_arrival(net, *stop_offsets(q), day, q[2]), queries)
+    return ran.percentile(50)
 
 
 def split(run: Callable[[Any], Any], queries: list[Any], repeats: int) -> np.ndarray:
@@ -66,14 +65,14 @@ def split(run: Callable[[Any], Any], queries: list[Any], repeats: int) -> np.nda
     originals = [getattr(module, name) for module, name in KERNELS]
 
     def timer(slot: int, kernel: Callable[..., Any]) -> Callable[..., Any]:
-        def timed(*args: Any) -> Any:
+        def clocked(*args: Any) -> Any:
             started = time.perf_counter()
             try:
                 return kernel(*args)
             finally:
                 spent[slot] += time.perf_counter() - started
 
-        return timed
+        return clocked
 
     for slot, ((module, name), kernel) in enumerate(zip(KERNELS, originals, strict=True)):
         setattr(module, name, timer(slot, kernel))
