@@ -7,7 +7,8 @@ gets its bounds from a backward Dijkstra per query over the stop graph; that cos
 than it saves (~0.3 ms for Porto Alegre's 4,000 stops and 40,000 edges). So the stops are
 grouped once into `ZONES` compact zones (median splits of their coordinates), and one backward
 search from each zone gives a zone-to-zone matrix of bounds; a query combines the matrix
-row of each egress stop's zone with its egress time (microseconds).
+row of each egress stop's zone with its egress time (microseconds, in the search's kernel:
+`routing.raptor_kernels.stop_bounds`).
 
 The stop graph's edges are a pattern's hops at their quickest over all its trips (waiting
 ignored) and the footpaths. The reversed frame's graph is the same with every edge turned
@@ -120,33 +121,6 @@ def zones(lat: F64, lon: F64, k: int) -> tuple[I32, int]:
         zone[unknown] = n_zones
         n_zones += 1
     return zone, max(n_zones, 1)
-
-
-@jit
-def stop_bounds(zone: I32, matrix: I32, stops: I32, seconds: I32, slack: int, out: I32) -> None:
-    """Fill `out[s]` with a bound on the time from stop ``s`` to the destination.
-
-    The destination is reached from `stops` in `seconds` (egress offsets, in the frame's
-    direction); `slack` is taken off every bound (see `realtime_slack`). INF: unreachable.
-    """
-    k = matrix.shape[0]
-    # The quickest egress from each zone first: a destination's stops share a few zones,
-    # and each zone's column of the matrix is read once (a strided read of k rows).
-    egress = np.full(k, INF, np.int64)
-    for x in range(stops.size):
-        egress[zone[stops[x]]] = min(egress[zone[stops[x]]], seconds[x])
-    by_zone = np.full(k, INF, np.int64)
-    for b in range(k):
-        if egress[b] == INF:
-            continue
-        for a in range(k):
-            if matrix[a, b] < INF:
-                by_zone[a] = min(by_zone[a], np.int64(matrix[a, b]) + egress[b])
-    for a in range(k):
-        if by_zone[a] < INF:
-            by_zone[a] = max(by_zone[a] - slack, 0)
-    for s in range(out.size):
-        out[s] = by_zone[zone[s]]
 
 
 @jit

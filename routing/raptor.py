@@ -29,7 +29,7 @@ import numpy.typing as npt
 from numba import njit
 
 from routing.journey import Journey
-from routing.lower_bounds import realtime_slack, stop_bounds, zone_bounds
+from routing.lower_bounds import realtime_slack, zone_bounds
 from routing.network import Network
 from routing.query import Offset, OffsetArrays, OffsetLookup
 from routing.raptor_arrays import DayArrays, Workspace
@@ -214,21 +214,12 @@ def _run(
         found = departure_times(frame.arrays, days, stops, durations, start, start + window_s - 1)
         times = np.concatenate([times, found])
     ws = _workspace(network, frame, rounds)
-    target_stops = targets[0]
-    ws.access[stops] = durations
-    ws.egress[target_stops] = targets[1]
     bounds = zone_bounds(network, frame.reverse)
     slack = 0
     if days.ov_slot >= 0:
         slack = realtime_slack(frame, bounds, days.ov_arrival, days.ov_departure)
-    stop_bounds(bounds.zone, bounds.matrix, target_stops, targets[1], slack, ws.lb)
+    ends = (stops, durations, targets[0], targets[1], bounds.zone, bounds.matrix, slack)
     # Each run writes at most one journey per round k >= 1, of k rides and k - 1 footpaths.
     head, legs = journey_rows(times.size * (rounds - 1), times.size * (rounds - 1) ** 2)
-    try:
-        n = range_query(
-            tuple(frame.arrays), tuple(days), tuple(ws), stops, times, rounds, head, legs
-        )
-    finally:
-        ws.access[stops] = INF
-        ws.egress[target_stops] = INF
+    n = range_query(tuple(frame.arrays), tuple(days), tuple(ws), ends, times, rounds, head, legs)
     return head[:n], legs

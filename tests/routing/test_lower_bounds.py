@@ -6,9 +6,10 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from routing.lower_bounds import INF, realtime_slack, stop_bounds, zone_bounds, zones
+from routing.lower_bounds import INF, realtime_slack, zone_bounds, zones
 from routing.network import Network
 from routing.raptor_frame import frame_for, realtime_arrays
+from routing.raptor_kernels import stop_bounds
 from routing.realtime import RealtimeOverlay
 
 
