@@ -152,7 +152,9 @@ def pareto(
             break  # every later arrival is later than the best, which more rides only lower
         rides = held.get(trip, max_rides + 1)
         if board and latest[u] <= dep:
-            boarded = 1 + next(r for r in range(max_rides) if ready[r][u] <= dep)
+            boarded = 1  # the fewest rides after which one is at u by dep (latest[u] is)
+            while ready[boarded - 1][u] > dep:
+                boarded += 1
             # Boarding pays only if it can still arrive before the best with as many rides.
             if boarded < rides and dep < best[boarded]:
                 rides = held[trip] = boarded
@@ -180,11 +182,16 @@ def _arrive(
         for r in range(rides, len(best)):
             best[r] = min(best[r], arrival + egress[v])
     bound = best[rides]  # boarding no earlier than this cannot lead to a better arrival
-    if arrival + conns.min_transfer_s[v] < bound:
-        _improve(ready, v, arrival + conns.min_transfer_s[v], rides)
+    # `_improve` is called only where it changes something (its first test, done here, is
+    # what most footpaths fail): most of the oracle's time was calls that did nothing.
+    row = ready[rides]
+    t = arrival + conns.min_transfer_s[v]
+    if t < bound and t < row[v]:
+        _improve(ready, v, t, rides)
     for w, seconds in conns.footpaths[v]:
-        if arrival + seconds < bound:
-            _improve(ready, w, arrival + seconds, rides)
+        t = arrival + seconds
+        if t < bound and t < row[w]:
+            _improve(ready, w, t, rides)
 
 
 def _improve(ready: list[list[float]], s: int, t: int, rides: int) -> None:
