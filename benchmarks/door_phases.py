@@ -29,7 +29,7 @@ if sys.path and Path(sys.path[0]).resolve() == REPO / "benchmarks":
 
 import routing.access as access  # noqa: E402
 import routing.raptor as raptor  # noqa: E402
-from benchmarks.queries import Inputs, timed  # noqa: E402
+from benchmarks.queries import Inputs, python_gauge, timed  # noqa: E402
 from benchmarks.routing import door_runner, stop_offsets  # noqa: E402
 from hub.heap import freeze_long_lived  # noqa: E402
 from routing.connection_scan import earliest_arrival  # noqa: E402
@@ -37,18 +37,6 @@ from routing.planner import warm_up  # noqa: E402
 
 KERNELS = ((access, "coordinate_end"), (raptor, "range_query"))
 GAUGE_QUERIES = 200
-
-
-def python_gauge() -> float:
-    """Best of five, ms: a fixed workload of dicts, tuples and calls, as the planner's Python."""
-    best = float("inf")
-    for _ in range(5):
-        started = time.perf_counter()
-        table: dict[int, tuple[int, int]] = {}
-        for i in range(50_000):
-            table[i & 1023] = (i, len(table))
-        best = min(best, time.perf_counter() - started)
-    return best * 1e3
 
 
 def numba_gauge(inputs: Inputs) -> float:

@@ -84,6 +84,18 @@ def query_datetime(network: Network, time_s: int) -> dt.datetime:
     return service_day_origin(DAY, network.tz) + dt.timedelta(seconds=time_s)
 
 
+def python_gauge() -> float:
+    """Best of five, ms: a fixed workload of dicts, tuples and calls, as the planner's Python."""
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        table: dict[int, tuple[int, int]] = {}
+        for i in range(50_000):
+            table[i & 1023] = (i, len(table))
+        best = min(best, time.perf_counter() - started)
+    return best * 1e3
+
+
 def timed(run: Callable[[Q], R], items: Sequence[Q], warm_up: int = WARM_UP) -> Timed[R]:
     """Time `run` on every item once, after a first call (reported apart) and a warm-up."""
     first_ms, _ = _clocked(run, items[0])

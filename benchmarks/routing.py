@@ -21,7 +21,10 @@ on the peer back to back (which side goes first alternates from query to query) 
 come from these paired timings, printed with both sides; the peers' table holds their side.
 (d') is (d) walking at ferrobus's fixed 1.4 m/s; the queries where ferrobus still arrives
 earlier are counted by cause (`benchmarks.ferrobus_causes`). `benchmarks/door_phases.py` splits
-(d)'s time into its street and transit kernels and the rest, with two host gauges.
+(d)'s time into its street and transit kernels and the rest, with two host gauges. The host
+also has slow phases lasting seconds to minutes in which everything, pure Python included,
+runs ~1.5x slower: a pure-Python gauge (`benchmarks.queries.python_gauge`) is printed before
+and after our kinds, so that a run made in one can be told apart.
 
 ``--scale [K]`` also builds the feeds replicated K times (no K: about 5 million connections),
 each copy under its own feed ids and moved in space and time, without OSM, and times (a) and
@@ -46,7 +49,15 @@ REPO = Path(__file__).resolve().parent.parent
 if sys.path and Path(sys.path[0]).resolve() == REPO / "benchmarks":
     sys.path[0] = str(REPO)  # this file's name would shadow the routing package
 
-from benchmarks.queries import Inputs, PointQuery, StopQuery, Timed, query_datetime, timed  # noqa: E402
+from benchmarks.queries import (  # noqa: E402
+    Inputs,
+    PointQuery,
+    StopQuery,
+    Timed,
+    python_gauge,
+    query_datetime,
+    timed,
+)
 from hub.heap import freeze_long_lived  # noqa: E402
 from routing.connection_scan import earliest_arrival, stream_bytes  # noqa: E402
 from routing.ids import StopIdx  # noqa: E402
@@ -329,7 +340,10 @@ def main() -> None:
     freeze_long_lived()
     print(inputs.describe())
     print(f"load average at start: {Path('/proc/loadavg').read_text().strip()}")
+    before = python_gauge()
     ours: Results = {key: kind(inputs) for key, kind in KINDS.items()}
+    print(f"host gauge (pure Python, best of 5) before / after our kinds: {before:.2f} / "
+          f"{python_gauge():.2f} ms")  # fmt: skip
     print_table(ours, TITLES)
     peers = Peers()
     if not args.skip_peers:
