@@ -22,13 +22,13 @@ boarded leaves it only when its stop is ready by its departure (the ``ready`` la
 stop its row names; ~20 % quicker than a byte set of reached pattern stops, which let
 through the connections leaving before their stop was ready and cost a write per pattern of
 each stop reached). A byte per trip (~4 % quicker than a bit set: no shifts and masks) says
-whether it is boarded (``ON``), or cannot be as it does not run that day (``DEAD``: its
-connections, ~5 % of them, would otherwise leave the inner loop at each stop reached, ~30 % of
-the loop's exits); a boarded trip's connection leaves the inner loop only when it arrives
-earlier than known (or at an access stop, where boarding later may leave later); the loop
-makes both tests and keeps one without a branch. Indices are unsigned
-(``U``), which spares numba's negative-index wraparound and keeps that loop's pointers in
-registers.
+whether it is boarded (``ON``), or cannot be in its day slot (``DEAD``: not running that
+day, cancelled by the realtime overlay, or kept out by a wheelchair or bike query; its
+connections, ~5 % of them for Porto Alegre, would otherwise leave the inner loop at each stop
+reached, ~30 % of its exits); a boarded trip's connection leaves the inner loop only when it
+arrives earlier than known (or at an access stop, where boarding later may leave later); the
+loop makes both tests and keeps one without a branch. Indices are unsigned (``U``), which
+spares numba's negative-index wraparound and keeps that loop's pointers in registers.
 
 Journeys are written in `routing.raptor_kernels`' row format, so `routing.raptor_paths`
 reads both searches' results. This module uses `borrowed`, the row constants and the
@@ -332,7 +332,7 @@ def _scan(
 
 @jit
 def _start(ws: Arrays, dv: Arrays, access_stops: Any, t: int) -> None:
-    """Clear the labels, trips not running are DEAD; the access stops are ready from `t` on."""
+    """Clear the labels (trips not in `dv.running` DEAD); the access stops are ready from `t` on."""
     ws.ready[:] = INF
     ws.ride[:] = INF
     for x in range(ws.boarded.size):
