@@ -83,7 +83,9 @@ U8 = npt.NDArray[np.uint8]
 jit = njit(cache=True, nogil=True)
 NEVER = -INF  # a trip's "leaves at" when it was not boarded straight from an access offset
 U = np.uint64  # an unsigned index: numba skips the negative-index wraparound
-OFF, ON, DEAD = 0, 1, 2  # a trip's byte in ``ScanSpace.boarded``
+# A trip's byte in ``ScanSpace.boarded``. DEAD must be even: the scan's inner loop keeps a
+# boarded trip's connection by ``on & improves`` (improves is 0 or 1), which is 0 for DEAD.
+OFF, ON, DEAD = 0, 1, 2
 HOP_SHIFT = 2  # a row's hop (`C_HOP`) is the pattern stop shifted past the two flag bits
 MAX_PATTERN_STOPS = 1 << (31 - HOP_SHIFT)
 C_DEP, C_TRIP, C_HOP, C_ARR, C_FROM, C_TO = range(6)  # the fields of a connection's row
@@ -259,7 +261,7 @@ def _scan_stream(  # noqa: C901
         while c < n:
             d, a = rows[U(ROW * c + C_DEP)] + shift, rows[U(ROW * c + C_ARR)] + shift
             t, u = rows[U(ROW * c + C_TRIP)], rows[U(ROW * c + C_FROM)]
-            on = np.int64(boarded[U(t)])  # OFF, ON or DEAD: `on & improves` is 0 for DEAD
+            on = np.int64(boarded[U(t)])  # OFF, ON or DEAD
             improves = np.int64(access[U(u)] < INF) | (a < ride[U(rows[U(ROW * c + C_TO)])])
             boards = ready[U(u)] <= d
             if (on & improves) | ((on == OFF) & boards):
