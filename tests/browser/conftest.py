@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import functools
-import http.server
 import os
 import threading
 from collections.abc import Iterator
@@ -17,6 +15,7 @@ from aiohttp import web
 
 from hub.app import create_app
 from hub.settings import REPO_ROOT, Settings
+from tests.conftest import serve_folder
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -31,11 +30,6 @@ CHROMIUM_ARGS = [
 ARTIFACTS = REPO_ROOT / "artifacts" / "browser"
 DEMO_NOW = "2019-05-14T14:00:00-03:00"
 WIDGET_SECRET = "browser tests widget secret 0123456789"
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
 
 
 @dataclass(frozen=True)
@@ -58,16 +52,8 @@ class PageServer:
 @pytest.fixture(scope="session")
 def page_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PageServer]:
     root = tmp_path_factory.mktemp("employer-site")
-    handler = functools.partial(_Quiet, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield PageServer(int(server.server_address[1]), root)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serve_folder(root) as port:
+        yield PageServer(port, root)
 
 
 class HubThread:

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import write_feed
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
+from tests.conftest import serve_folder, write_feed
 
 
 @pytest.fixture
@@ -24,16 +16,8 @@ def file_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """Serve a fresh folder over HTTP on loopback; yields (base URL, folder)."""
     root = tmp_path / "served"
     root.mkdir()
-    handler = functools.partial(_QuietHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", root
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serve_folder(root) as port:
+        yield f"http://127.0.0.1:{port}", root
 
 
 @pytest.fixture
