@@ -135,7 +135,7 @@ def _space(network: Network, frame: Frame, days: DayArrays) -> ScanSpace:
         space = per_thread[network] = ScanSpace(
             ready=np.full(s, INF, np.int32), ride=np.full(s, INF, np.int32),
             ready_parent=np.full(s, -1, np.int32), ride_parent=np.full((s, 4), -1, np.int32),
-            board=np.full(n, -1, np.int32), leave=np.full(n, -1, np.int32),
+            board=np.full(n, -1, np.int32),
             boarded=np.zeros(n, np.uint8),
             access=np.full(s, INF, np.int32), egress=np.full(s, INF, np.int32),
             best=np.zeros(2, np.int64),

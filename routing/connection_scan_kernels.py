@@ -10,8 +10,10 @@ and the realtime overlay's for its slot; the scan merges the three in time order
 The rules are RAPTOR's (`routing.raptor`): access offsets lead to a first boarding, one
 footpath at most between two rides, the stop's minimum transfer time to change there, the
 last ride ends at an egress offset's stop. Labels per stop: ``ride`` (arrival aboard) and
-``ready`` (may board from then). A trip once boarded stays boarded (its first boarding
-position is kept, or a later one reached straight from an access offset, which leaves later).
+``ready`` (may board from then). A trip once boarded stays boarded at its first boarding
+position; where a journey's ride also passes a stop reachable straight from an access offset
+in time to board there, the journey boards there instead (the one leaving last), which leaves
+later: `_ride_leg` looks for that when it writes the journey, so that the scan need not.
 
 The scan starts at the first departure one can take from a source, not at the query's time:
 until then nothing can be boarded; it ends at the first connection leaving at or after the
@@ -26,13 +28,14 @@ whether it is boarded (``ON``), or cannot be in its day slot (``DEAD``: not runn
 day, cancelled by the realtime overlay, or kept out by a wheelchair or bike query; its
 connections, ~5 % of them for Porto Alegre, would otherwise leave the inner loop at each stop
 reached, ~30 % of its exits); a boarded trip's connection leaves the inner loop only when it
-arrives earlier than known (or at an access stop, where boarding later may leave later); the
-loop makes both tests and keeps one without a branch. Indices are unsigned (``U``), which
-spares numba's negative-index wraparound and keeps that loop's pointers in registers.
+arrives earlier than known (testing there for access stops too, for a later boarding, cost
+5-8 %); the loop makes both tests and keeps one without a branch. Indices are unsigned
+(``U``), which spares numba's negative-index wraparound and keeps that loop's pointers in
+registers.
 
 Journeys are written in `routing.raptor_kernels`' row format, so `routing.raptor_paths`
-reads both searches' results. This module uses `borrowed`, the row constants and the
-earliest-trip search (`_earliest_trip`, with `_mirror` and the time readers it inlines) of
+reads both searches' results. This module uses `borrowed`, the row constants, the stop-time
+readers (`_mirror`, `_at`, `_flag`) and the earliest-trip search (`_earliest_trip`) of
 `routing.raptor_kernels`: numba's cache follows only a function's own file, so after editing
 those, clear the ``__pycache__`` numba caches (``*.nbi``, ``*.nbc``) of this module too.
 """
@@ -73,7 +76,9 @@ from routing.raptor_kernels import (
     TRIP,
     WALK,
     Arrays,
+    _at,
     _earliest_trip,
+    _flag,
     _mirror,
     borrowed,
 )  # fmt: skip
@@ -81,7 +86,6 @@ from routing.raptor_kernels import (
 I32 = npt.NDArray[np.int32]
 U8 = npt.NDArray[np.uint8]
 jit = njit(cache=True, nogil=True)
-NEVER = -INF  # a trip's "leaves at" when it was not boarded straight from an access offset
 U = np.uint64  # an unsigned index: numba skips the negative-index wraparound
 # A trip's byte in ``ScanSpace.boarded``. DEAD must be even: the scan's inner loop keeps a
 # boarded trip's connection by ``on & improves`` (improves is 0 or 1), which is 0 for DEAD.
@@ -96,9 +100,8 @@ class ScanSpace(NamedTuple):
     """The scan's mutable labels, allocated once per network and thread (both directions).
 
     Per stop: ``ready``, ``ride`` and their parents; per trip of the three day slots: the
-    pattern stop boarded at (``board``) and when a boarding from an access offset leaves
-    (``leave``), read only for trips ``ON`` in ``boarded``; per stop, the access and
-    egress offsets (INF where none). Each search clears what it reads.
+    pattern stop boarded at (``board``), read only for trips ``ON`` in ``boarded``; per stop,
+    the access and egress offsets (INF where none). Each search clears what it reads.
     """
 
     ready: I32
@@ -106,7 +109,6 @@ class ScanSpace(NamedTuple):
     ready_parent: I32
     ride_parent: I32
     board: I32
-    leave: I32
     boarded: U8
     access: I32
     egress: I32
@@ -247,7 +249,7 @@ def _scan_stream(  # noqa: C901
     shift, n_trips = (slot - 1) * DAY_S, dv.running.size // 3
     base, rows = slot * n_trips, cs.rows
     boarded = ws.boarded[slot * n_trips :]  # this slot's marks, by trip
-    ready, ride, access, stop_ok = ws.ready, ws.ride, ws.access, dv.stop_ok
+    ready, ride, stop_ok = ws.ready, ws.ride, dv.stop_ok
     transfer_ptr, transfer_to, transfer_s = fr.transfer_ptr, fr.transfer_to, fr.transfer_s
     ready_parent = ws.ready_parent
     best, best_stop = ws.best[0], ws.best[1]
@@ -262,7 +264,7 @@ def _scan_stream(  # noqa: C901
             d, a = rows[U(ROW * c + C_DEP)] + shift, rows[U(ROW * c + C_ARR)] + shift
             t, u = rows[U(ROW * c + C_TRIP)], rows[U(ROW * c + C_FROM)]
             on = np.int64(boarded[U(t)])  # OFF, ON or DEAD
-            improves = np.int64(access[U(u)] < INF) | (a < ride[U(rows[U(ROW * c + C_TO)])])
+            improves = np.int64(a < ride[U(rows[U(ROW * c + C_TO)])])
             boards = ready[U(u)] <= d
             if (on & improves) | ((on == OFF) & boards):
                 break
@@ -277,11 +279,7 @@ def _scan_stream(  # noqa: C901
             if h & NO_PICKUP or not stop_ok[U(u)]:
                 continue
             boarded[U(t)] = ON
-            ws.board[U(key)], ws.leave[U(key)] = q, NEVER
-        # Boarding straight from an access offset, as late as possible, leaves later.
-        later = access[U(u)] < INF and d - access[U(u)] > ws.leave[U(key)] and ready[U(u)] <= d
-        if later and ready_parent[U(u)] == ACCESS and stop_ok[U(u)] and h & NO_PICKUP == 0:
-            ws.board[U(key)], ws.leave[U(key)] = q, d - access[U(u)]
+            ws.board[U(key)] = q
         v, a = rows[U(ROW * c - ROW + C_TO)], rows[U(ROW * c - ROW + C_ARR)] + shift
         if a >= ride[U(v)] or a >= best or h & NO_DROP_OFF or not stop_ok[U(v)]:
             continue
@@ -375,45 +373,55 @@ def _first_departure(fr: Arrays, dv: Arrays, ws: Arrays, sources: Any) -> int:
 
 
 @jit
-def _ride_leg(fr: Arrays, dv: Arrays, ws: Arrays, s: int, leg: Any) -> int:
-    """Write the ride arriving at `s` into `leg`; return its boarding stop."""
-    slot, t, bq, aq = (
+def _ride_leg(fr: Arrays, dv: Arrays, ws: Arrays, s: int, leg: Any, t: int) -> int:
+    """Write the ride arriving at `s` into `leg`; return its boarding stop (-1 - it: from access).
+
+    The search left from `t`. The scan boarded the trip where it first could; of the stops the
+    ride passes before `s`, those reached from an access offset in time to board there are
+    boarded at instead, the one leaving last: the journey then leaves later.
+    """
+    slot, trip, bq, aq = (
         ws.ride_parent[s, 0],
         ws.ride_parent[s, 1],
         ws.ride_parent[s, 2],
         ws.ride_parent[s, 3],
     )
-    p = np.searchsorted(fr.pattern_trip_ptr, t, side="right") - 1
-    j, n = t - fr.pattern_trip_ptr[p], fr.pattern_trip_ptr[p + 1] - fr.pattern_trip_ptr[p]
-    bpos, apos = bq - fr.pattern_stop_ptr[p], aq - fr.pattern_stop_ptr[p]
+    p = np.searchsorted(fr.pattern_trip_ptr, trip, side="right") - 1
+    j, n = trip - fr.pattern_trip_ptr[p], fr.pattern_trip_ptr[p + 1] - fr.pattern_trip_ptr[p]
+    sp, first = fr.pattern_stop_ptr[p], fr.pattern_time_ptr[p] + j
     realtime, shift = slot == dv.ov_slot, (slot - 1) * DAY_S
-    b = fr.pattern_stops[bq]
+    mirror = _mirror(fr.mirrored, fr.pattern_time_ptr, p)
+    bpos, leaves = bq - sp, -INF
+    for i in range(bq - sp, aq - sp):
+        u, x = fr.pattern_stops[sp + i], first + i * n
+        d = _at(fr.departure, dv.ov_departure, slot, dv.ov_slot, x, mirror) + shift
+        flags = dv.ov_flags[x] if realtime else _flag(fr.flags, mirror, x)
+        walk = ws.access[u]
+        pickup = flags & NO_PICKUP == 0 and dv.stop_ok[u]
+        if walk < INF and t + walk <= d and d - walk > leaves and pickup:
+            bpos, leaves = i, d - walk
+    b = fr.pattern_stops[sp + bpos]
     leg[KIND], leg[FROM], leg[TO], leg[REF], leg[TRIP], leg[SLOT] = RIDE, b, s, p, j, slot
-    x, y = fr.pattern_time_ptr[p] + bpos * n + j, fr.pattern_time_ptr[p] + apos * n + j
-    if realtime:
-        leg[DEP], leg[ARR] = dv.ov_departure[x] + shift, dv.ov_arrival[y] + shift
-    elif fr.mirrored is None:
-        leg[DEP], leg[ARR] = fr.departure[x] + shift, fr.arrival[y] + shift
-    else:  # the reversed frame reads the network's times mirrored (`routing.raptor_kernels`)
-        c = fr.pattern_time_ptr[p] + fr.pattern_time_ptr[p + 1] - 1
-        leg[DEP], leg[ARR] = shift - fr.departure[c - x], shift - fr.arrival[c - y]
-    leg[BOARD], leg[ALIGHT] = bpos, apos
-    return int(b)
+    x, y = first + bpos * n, first + (aq - sp) * n
+    leg[DEP] = _at(fr.departure, dv.ov_departure, slot, dv.ov_slot, x, mirror) + shift
+    leg[ARR] = _at(fr.arrival, dv.ov_arrival, slot, dv.ov_slot, y, mirror) + shift
+    leg[BOARD], leg[ALIGHT] = bpos, aq - sp
+    return int(-1 - b if leaves > -INF else b)
 
 
 @jit
-def _journey(fr: Arrays, dv: Arrays, ws: Arrays, head: Any, legs: Any) -> None:
-    """Walk the parents back from the target into journey row 0 and its leg rows."""
+def _journey(fr: Arrays, dv: Arrays, ws: Arrays, head: Any, legs: Any, t: int) -> None:
+    """Walk the parents back from the target into journey row 0 and its leg rows (from `t`)."""
     m, s = 0, ws.best[1]
     while m < legs.shape[0]:
-        b = _ride_leg(fr, dv, ws, s, legs[m])
+        b = _ride_leg(fr, dv, ws, s, legs[m], t)
         m += 1
         if m >= 2 and legs[m - 2, KIND] == WALK:  # the walk leaves when this ride arrives
             legs[m - 2, DEP] = legs[m - 1, ARR]
             legs[m - 2, ARR] = legs[m - 1, ARR] + fr.transfer_s[legs[m - 2, REF]]
-        parent = ws.ready_parent[b]
-        if parent == ACCESS:
+        if b < 0:  # boarded straight from an access offset (always, where the scan did)
             break
+        parent = ws.ready_parent[b]
         s = b
         if parent != SAME_STOP:
             s = np.searchsorted(fr.transfer_ptr, parent, side="right") - 1
@@ -451,7 +459,7 @@ def earliest(
         labels = ws.access if x < n_sources else ws.egress
         labels[offsets[x, 0]] = offsets[x, 1]
     _start(ws, dv, offsets[:n_sources, 0], t)
-    t = _first_departure(fr, dv, ws, offsets[:n_sources, 0])
+    start = _first_departure(fr, dv, ws, offsets[:n_sources, 0])
     component = cs.component
     for x in range(n_sources):
         k, first = component[offsets[x, 0]], True
@@ -459,11 +467,11 @@ def earliest(
             first &= component[offsets[y, 0]] != k
         for y in range(n_sources, offsets.shape[0]):
             if first and component[offsets[y, 0]] == k:
-                _scan(fr, dv, cs, ov, ws, k, t)  # components share nothing: one at a time
+                _scan(fr, dv, cs, ov, ws, k, start)  # components share nothing: one at a time
                 break
     found = 0
     if ws.best[1] >= 0:
-        _journey(fr, dv, ws, head, legs)
+        _journey(fr, dv, ws, head, legs, t)
         found = 1
     for x in range(offsets.shape[0]):
         labels = ws.access if x < n_sources else ws.egress

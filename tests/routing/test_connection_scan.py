@@ -101,6 +101,21 @@ def test_an_access_stop_further_along_lets_the_journey_leave_later() -> None:
     assert brief([journey]) == [("08:09", "08:20", 0)] and journey.access == access[1]
 
 
+def test_a_later_ride_passing_an_access_stop_drops_the_rides_before_it() -> None:
+    rides = [trip("t1", "A 08:00, B 08:10"), trip("t2", "B 08:15, C 08:25, D 08:35")]
+    net = tiny_network(rides)
+    access = [Offset(StopIdx(net.get_stop("A")), 0, "walk")]
+    access.append(Offset(StopIdx(net.get_stop("C")), 600, "walk"))
+    egress = [Offset(StopIdx(net.get_stop("D")), 0, "walk")]
+    (journey,) = earliest_arrival(net, access, egress, QUERY_DAY, hms("07:55"))
+    check_journey(net, journey, QUERY_DAY)
+    assert brief([journey]) == [("08:15", "08:35", 0)] and journey.access == access[1]
+    # Where C may not be boarded at, the journey keeps both rides.
+    rides[1] = trip("t2", "B 08:15, C 08:25, D 08:35", flags=(0, NO_PICKUP, 0))
+    (journey,) = earliest_arrival(tiny_network(rides), access, egress, QUERY_DAY, hms("07:55"))
+    assert brief([journey]) == [("08:00", "08:35", 1)] and journey.access == access[0]
+
+
 def test_the_scan_starts_at_the_first_boardable_departure() -> None:
     net = tiny_network(
         [
