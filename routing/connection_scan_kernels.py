@@ -29,7 +29,7 @@ day, cancelled by the realtime overlay, or kept out by a wheelchair or bike quer
 connections, ~5 % of them for Porto Alegre, would otherwise leave the inner loop at each stop
 reached, ~30 % of its exits); a boarded trip's connection leaves the inner loop only when it
 arrives earlier than known (testing there for access stops too, for a later boarding, cost
-5-8 %); the loop makes both tests and keeps one without a branch. Indices are unsigned
+4-8 %); the loop makes both tests and keeps one without a branch. Indices are unsigned
 (``U``), which spares numba's negative-index wraparound and keeps that loop's pointers in
 registers.
 
