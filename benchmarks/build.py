@@ -18,6 +18,7 @@ import sys
 import tempfile
 import textwrap
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -60,11 +61,11 @@ CHILD_LOAD = textwrap.dedent(
 )
 
 
-def run_child(code: str, *args: str) -> dict[str, object]:
+def run_child(code: str, *args: str) -> dict[str, Any]:
     out = subprocess.run(
         [sys.executable, "-c", code, *args], check=True, capture_output=True, text=True, cwd=REPO
     )
-    result: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 
 
@@ -84,16 +85,16 @@ def main() -> None:
             builds.append(run_child(CHILD_BUILD, args.region, str(out)))
             print(f"cold build {i + 1}/{args.runs}: {builds[-1]['total_s']:.2f} s", file=sys.stderr)
         loads = [run_child(CHILD_LOAD, str(out)) for _ in range(max(5, args.runs))]
-        conns = int(builds[0]["connections"])  # type: ignore[call-overload]
+        conns = int(builds[0]["connections"])
         net_b = network_bytes(out / "network")
         street_b = network_bytes(out / "streets") + sum(
             network_bytes(d) for d in (out / "streets").iterdir() if d.is_dir()
         )
     med = statistics.median
-    total = med(float(b["total_s"]) for b in builds)  # type: ignore[arg-type]
-    steps = {k: med(float(b["timings"][k]) for b in builds) for k in builds[0]["timings"]}  # type: ignore[index]
-    peak = max(int(b["peak_rss"]) for b in builds)  # type: ignore[call-overload]
-    load_s = med(float(x["load_s"]) for x in loads)  # type: ignore[arg-type]
+    total = med(float(b["total_s"]) for b in builds)
+    steps = {k: med(float(b["timings"][k]) for b in builds) for k in builds[0]["timings"]}
+    peak = max(int(b["peak_rss"]) for b in builds)
+    load_s = med(float(x["load_s"]) for x in loads)
     rows = [
         ("cold build, total (median)", f"{total:.2f} s", "<= 30 s"),
         *((f"  step {k}", f"{v:.2f} s", "") for k, v in steps.items()),

@@ -153,10 +153,11 @@ def door_to_door(inputs: Inputs, walk_speed_mps: float | None = None) -> Timed[F
 
 
 def full_plan(inputs: Inputs) -> Timed[Found]:
-    net, streets, modes = inputs.network, inputs.streets, frozenset({"walk", "bike", "transit"})
+    net, streets = inputs.network, inputs.streets
+    modes: frozenset[QueryMode] = frozenset({"walk", "bike", "transit"})
 
     def run(q: PointQuery) -> Found:
-        result = plan(net, streets, None, door_query(net, q, modes))  # type: ignore[arg-type]
+        result = plan(net, streets, None, door_query(net, q, modes))
         arrivals = [i.arrival for i in result.itineraries]
         origin = query_datetime(net, 0)
         first = min(arrivals, default=None)

@@ -23,7 +23,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -81,11 +81,15 @@ def stop_offsets(a: int, b: int) -> tuple[list[Offset], list[Offset]]:
 
 
 def kinds() -> dict[str, Search]:
-    def pareto(net: Network, day: int, q: Query, **options: int | bool) -> list[Journey]:
-        return search(net, *stop_offsets(q[0], q[1]), day, q[2], **options)  # type: ignore[arg-type]
+    def pareto(
+        net: Network, day: int, q: Query, *, window_s: int = 0, arrive_by: bool = False
+    ) -> list[Journey]:
+        access, egress = stop_offsets(q[0], q[1])
+        return search(net, access, egress, day, q[2], window_s=window_s, arrive_by=arrive_by)
 
-    def fastest(net: Network, day: int, q: Query, **options: bool) -> list[Journey]:
-        return earliest_arrival(net, *stop_offsets(q[0], q[1]), day, q[2], **options)
+    def fastest(net: Network, day: int, q: Query, *, arrive_by: bool = False) -> list[Journey]:
+        access, egress = stop_offsets(q[0], q[1])
+        return earliest_arrival(net, access, egress, day, q[2], arrive_by=arrive_by)
 
     return {
         "(a) earliest arrival (connection scan)": fastest,
@@ -122,16 +126,18 @@ def memory(network: Network) -> None:
     from routing.connection_scan import _timetable
     from routing.raptor_frame import frame_for
 
-    def size(arrays: object) -> int:
-        return sum(a.nbytes for a in arrays if isinstance(a, np.ndarray))  # type: ignore[attr-defined]
+    def size(arrays: Iterable[np.ndarray]) -> int:
+        return sum(int(a.nbytes) for a in arrays)
 
     n = network.n_connections
     fields = [getattr(network, f) for f in network.__dataclass_fields__]
-    own = size(fields)
+    own_arrays = [a for a in fields if isinstance(a, np.ndarray)]
+    own = size(own_arrays)
     print(f"memory per connection ({n} connections): network arrays {own / n:.1f} B, plus")
     for reverse in (False, True):
         frame = frame_for(network, reverse)
-        derived = size(frame.arrays) + size(vars(frame).values()) - (0 if reverse else own)
+        held = [a for a in (*frame.arrays, *vars(frame).values()) if isinstance(a, np.ndarray)]
+        derived = size(a for a in held if not any(np.may_share_memory(a, o) for o in own_arrays))
         streams = size(_timetable.get(network, {}).get(reverse, ()))
         name = "arrive-by (reversed)" if reverse else "depart-at (forward)"
         print(f"  {name} frame {derived / n:.1f} B, connection-scan streams {streams / n:.1f} B")
