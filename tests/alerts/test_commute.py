@@ -30,8 +30,10 @@ from alerts.subscriptions import (
     Watch,
 )
 from routing.network import Network
+from routing.plan import Plan
 from routing.planner import plan
-from routing.query import Coordinate, StopRef
+from routing.query import Coordinate, Query, StopRef
+from routing.realtime import RealtimeOverlay
 from tests.alerts.conftest import TINY_DAY, at
 from tests.alerts.test_leg_disruptions import A_TO_B, A_TO_D, derive, update
 
@@ -44,13 +46,15 @@ COMMUTE = Commute(
 )
 
 
-def disruption(**entity: str) -> ServiceAlert:
+def disruption(
+    *, route_id: str | None = None, trip_id: str | None = None, stop_id: str | None = None
+) -> ServiceAlert:
     return ServiceAlert(
         id="x",
         feed_id="t",
         entity_id="x",
         active_periods=(),
-        informed_entities=(InformedEntity(**entity),),
+        informed_entities=(InformedEntity(route_id=route_id, trip_id=trip_id, stop_id=stop_id),),
         cause="TECHNICAL_PROBLEM",
         effect="NO_SERVICE",
         header=TranslatedText((("en", "Breakdown"),)),
@@ -78,7 +82,7 @@ def test_locations_and_next_occurrence() -> None:
 
 
 def test_usual_legs_watch_and_alternative(tiny: Network) -> None:
-    def planner(query, overlay):  # type: ignore[no-untyped-def]
+    def planner(query: Query, overlay: RealtimeOverlay | None) -> Plan:
         return plan(tiny, None, overlay, query)
 
     usual = planner(commute_query(COMMUTE, TINY_DAY, tiny.tz), None)
@@ -160,7 +164,7 @@ def test_a_trip_at_a_stop_is_avoided_as_a_trip(tiny: Network) -> None:
 
 
 def test_the_alternative_to_a_late_train_rides_live_times(tiny: Network) -> None:
-    def planner(query, overlay):  # type: ignore[no-untyped-def]
+    def planner(query: Query, overlay: RealtimeOverlay | None) -> Plan:
         return plan(tiny, None, overlay, query)
 
     updates = (

@@ -12,6 +12,7 @@ from alerts.models import (
 )
 from alerts.overlay import build_overlay
 from routing.network import Network
+from routing.realtime import RealtimeOverlay
 from tests.alerts.conftest import TINY_DAY
 
 
@@ -25,12 +26,12 @@ def update(
 
 
 def board(
-    tiny: Network, stop_id: str, from_hhmm: str, overlay: object = None
+    tiny: Network, stop_id: str, from_hhmm: str, overlay: RealtimeOverlay | None = None
 ) -> list[tuple[str, int, int, bool, bool]]:
     stop = tiny.find_stop(stop_id)
     assert stop is not None
     h, m = (int(x) for x in from_hhmm.split(":"))
-    found = departures(tiny, overlay, int(stop), tiny.day_index(TINY_DAY), h * 3600 + m * 60)  # type: ignore[arg-type]
+    found = departures(tiny, overlay, int(stop), tiny.day_index(TINY_DAY), h * 3600 + m * 60)
     return [
         (tiny.trip_ids[d.trip], d.scheduled_departure_s, d.delay_s, d.cancelled, d.skipped)
         for d in found

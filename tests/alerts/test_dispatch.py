@@ -108,7 +108,7 @@ async def test_an_ended_alert_is_not_sent() -> None:
             **{f: getattr(ended, f) for f in ended.__slots__},
             "active_periods": (ActivePeriod(0, 10),),
         }
-    )  # type: ignore[arg-type]
+    )
     assert await Dispatcher(MemoryBus(), store, events, lambda: NOW, "c").handle(ended) == 0
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from redis.asyncio import Redis
+from redis.typing import StreamEntry
 
 from alerts.event_log import Append, Event, EventLog, MemoryEventLog
 from alerts.redis_event_log import RedisEventLog, _Recent, unpack
@@ -104,12 +105,23 @@ async def test_a_fan_out_entry_packs_each_event_after_the_one_before(
         [Append("s", "k1", bodies[0]), Append("t", "k1", bodies[1]), Append("s", "k2", bodies[2])]
     )
     entries = await redis_log.redis.xrange(redis_log.fanout)
-    assert [int(fields[b"seq"]) for _, fields in entries] == [1, 2]
-    assert list(unpack(entries[-1][1][b"events"])) == [
+    assert entries is not None
+    fanned = [_fields(entry) for entry in entries]
+    assert [int(fields[b"seq"]) for fields in fanned] == [1, 2]
+    packed = fanned[-1][b"events"]
+    assert isinstance(packed, bytes)
+    assert list(unpack(packed)) == [
         ("s", first, Event(str(ids[0]), "k1", bodies[0])),
         ("t", "", Event(str(ids[1]), "k1", bodies[1])),
         ("s", ids[0], Event(str(ids[2]), "k2", bodies[2])),
     ]
+
+
+def _fields(entry: StreamEntry) -> dict[bytes | str, bytes | str]:
+    """The fields of a stream entry (which redis-py types as possibly missing)."""
+    _, fields = entry
+    assert fields is not None
+    return fields
 
 
 async def _woken(log: RedisEventLog, subscription: str, appends: list[Append]) -> list[str | None]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import pytest
 
 from alerts.leg_disruptions import delay_level_min, is_leg_disruption, leg_disruptions
@@ -155,6 +157,13 @@ def test_what_an_alert_already_says_is_not_derived_again(tiny: Network) -> None:
     assert derive(tiny, alerts=(no_service,)) == []
 
 
+class Changes(TypedDict, total=False):
+    """Keywords of `update` other than the delays."""
+
+    trip_id: str
+    day_offset: int
+
+
 @pytest.mark.parametrize(
     "changes",
     [
@@ -163,10 +172,8 @@ def test_what_an_alert_already_says_is_not_derived_again(tiny: Network) -> None:
         {"trip_id": "t:T3"},  # the other way
     ],
 )
-def test_other_days_and_unwatched_trips_are_ignored(
-    tiny: Network, changes: dict[str, object]
-) -> None:
-    late = update(tiny, **{"delays_s": {"t:A": 20 * 60, "t:D": 20 * 60}, **changes})  # type: ignore[arg-type]
+def test_other_days_and_unwatched_trips_are_ignored(tiny: Network, changes: Changes) -> None:
+    late = update(tiny, delays_s={"t:A": 20 * 60, "t:D": 20 * 60}, **changes)
     assert derive(tiny, late) == []
 
 

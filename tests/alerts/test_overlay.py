@@ -33,17 +33,22 @@ def stu(
 
 
 def trip_update(
-    network: Network, trip_id: str, *stops: StopTimeUpdate, **fields: object
+    network: Network,
+    trip_id: str,
+    *stops: StopTimeUpdate,
+    day: int | None = None,
+    relationship: TripRelationship = SCHEDULED,
 ) -> TripUpdate:
+    """An update of `trip_id` on TINY_DAY, unless told another `day`."""
     trip = network.find_trip(f"t:{trip_id}")
     assert trip is not None
-    values: dict[str, object] = {
-        "day": network.day_index(TINY_DAY),
-        "relationship": SCHEDULED,
-        "stop_time_updates": stops,
-        **fields,
-    }
-    return TripUpdate(trip=trip, trip_id=f"t:{trip_id}", **values)  # type: ignore[arg-type]
+    return TripUpdate(
+        trip=trip,
+        day=network.day_index(TINY_DAY) if day is None else day,
+        trip_id=f"t:{trip_id}",
+        relationship=relationship,
+        stop_time_updates=stops,
+    )
 
 
 def times(network: Network, overlay: RealtimeOverlay, trip_id: str) -> list[tuple[str, str]]:

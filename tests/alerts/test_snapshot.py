@@ -10,11 +10,11 @@ from alerts.fetch import Validators
 from alerts.poller import header_timestamp
 from alerts.snapshot import SnapshotBuilder
 from alerts.source_state import SourceState
-from alerts.sources import RealtimeSource
+from alerts.sources import RealtimeSource, SourceKind
 from alerts.state_codec import CodecError, decode_states, encode_states
 from routing.network import Network
 
-CAPTURES = {
+CAPTURES: dict[SourceKind, str] = {
     "trip_updates": "bart_2019-08-07.trip_updates.pb",
     "alerts": "bart_2019-08-07.alerts.pb",
 }
@@ -26,7 +26,7 @@ def bart_states(data_dir: Path) -> list[SourceState]:
         path = data_dir / "bay_area" / name
         body = path.read_bytes()
         stamp = header_timestamp(body)
-        source = RealtimeSource("bart", kind, path=path)  # type: ignore[arg-type]
+        source = RealtimeSource("bart", kind, path=path)
         states.append(SourceState(source).succeeded(float(stamp or 0), body, stamp, Validators()))
     return states
 
@@ -43,7 +43,8 @@ def test_fresh_captures_give_an_overlay_and_the_agency_alert(data_dir: Path, bar
     tu = report["trip_updates"]
     assert not tu.stale and tu.age_s == 0 and tu.stats is not None
     assert tu.stats.entities == tu.stats.n_ok + tu.stats.n_failed == 91
-    assert tu.to_json()["stats"]["entities"] == 91
+    stats = tu.to_json()["stats"]
+    assert isinstance(stats, dict) and stats["entities"] == 91
 
 
 def test_stale_captures_are_dropped_and_said_so(data_dir: Path, bart: Network) -> None:

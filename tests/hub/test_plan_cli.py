@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,7 +22,8 @@ TO = "--to=-30.021,-51.2001"
 def network_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("plan_cli")
     report = build_world(folder)
-    save(report.network, report.streets, folder / "network")  # type: ignore[arg-type]
+    assert report.network is not None, report.skipped
+    save(report.network, report.streets, folder / "network")
     return folder / "network"
 
 
@@ -33,9 +35,10 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("HUB_NETWORK_DIR", raising=False)
 
 
-def plan_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict:  # type: ignore[type-arg]
+def plan_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
     assert main(["plan", *args, "--json"]) == 0
-    return json.loads(capsys.readouterr().out)  # type: ignore[no-any-return]
+    body: dict[str, Any] = json.loads(capsys.readouterr().out)
+    return body
 
 
 def test_one_query_as_json(network_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

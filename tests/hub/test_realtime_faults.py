@@ -30,7 +30,7 @@ def alerts_feed() -> bytes:
     message.header.timestamp = int(time.time())
     entity = message.entity.add(id="works")
     entity.alert.informed_entity.add(route_id="R1")
-    entity.alert.effect = rt.Alert.Effect.Value("DETOUR")
+    entity.alert.effect = rt.Alert.DETOUR
     entity.alert.header_text.translation.add(text="Works on line 1", language="en")
     return message.SerializeToString()
 

@@ -16,6 +16,7 @@ from aiohttp.test_utils import TestClient
 from hub.app import create_app
 from hub.realtime import REALTIME
 from hub.reload import DirectorySource
+from routing.query import StopRef
 from tests.alerts.test_redis_faults import RedisServer, free_port
 from tests.hub.test_realtime import BART_ALERT, bay_settings, delayed_query
 from tests.hub.test_subscriptions import OPERATOR, read_event, subscribe
@@ -117,7 +118,9 @@ async def test_redis_killed_and_restarted_mid_stream(
     received: list[dict[str, Any]] = []
     reader = asyncio.create_task(collect(stream, received))
     query = delayed_query(service.reloader.served.network, service.snapshot.overlay)
-    plan_params = {"from": query.origin.stop_id, "to": query.destination.stop_id,  # type: ignore[union-attr]
+    origin, destination = query.origin, query.destination
+    assert isinstance(origin, StopRef) and isinstance(destination, StopRef)
+    plan_params = {"from": origin.stop_id, "to": destination.stop_id,
                    "depart": query.time.isoformat()}  # fmt: skip
     published: list[str] = []
     refused = 0
@@ -146,7 +149,7 @@ async def test_redis_killed_and_restarted_mid_stream(
         for a, b in zip(received, received[1:], strict=False)
         if a["data"] == b["data"]
     )
-    assert service.bus.connection_failures > 0  # type: ignore[attr-defined]
+    assert service.bus.connection_failures > 0
 
 
 async def _restart_later(server: RedisServer, delay_s: float) -> None:

@@ -30,6 +30,9 @@ from routing.realtime import RealtimeOverlay
 INF = float("inf")
 DAY_S = 86_400
 
+# One hop: departure, arrival, from stop, to stop, trip (as in `Connections`), board, alight.
+Hop = tuple[int, int, int, int, int, bool, bool]
+
 
 @dataclass(frozen=True)
 class Connections:
@@ -55,7 +58,7 @@ def connections(
     overlay: RealtimeOverlay | None = None,
 ) -> Connections:
     """Every hop of every trip running on `day - 1`, `day` or `day + 1`, on `day`'s clock."""
-    rows = []
+    rows: list[Hop] = []
     n_days = network.service_days.shape[1]
     for trip in range(len(network.trip_ids)):
         if (wheelchair and network.trip_wheelchair[trip] != 1) or (
@@ -70,7 +73,6 @@ def connections(
             if 0 <= d < n_days and network.service_days[network.trip_service[trip], d]:
                 rows.extend(_hops(network, trip, offset, wheelchair, realtime, overlay))
     rows.sort()
-    columns = list(zip(*rows, strict=True)) if rows else [()] * 7
     ptr, to, seconds = (network.transfer_ptr.tolist(), network.transfer_to.tolist(),
                         network.transfer_s.tolist())  # fmt: skip
     footpaths = [
@@ -78,7 +80,13 @@ def connections(
         for s in range(network.n_stops)
     ]
     return Connections(
-        *(list(c) for c in columns),  # type: ignore[arg-type]
+        departure=[r[0] for r in rows],
+        arrival=[r[1] for r in rows],
+        from_stop=[r[2] for r in rows],
+        to_stop=[r[3] for r in rows],
+        trip=[r[4] for r in rows],
+        board=[r[5] for r in rows],
+        alight=[r[6] for r in rows],
         footpaths=footpaths,
         min_transfer_s=network.stop_min_transfer_s.tolist(),
     )
@@ -91,7 +99,7 @@ def _hops(
     wheelchair: bool,
     realtime: RealtimeOverlay | None,
     overlay: RealtimeOverlay | None,
-) -> list[tuple]:  # type: ignore[type-arg]
+) -> list[Hop]:
     """The trip's hops that day; `realtime` is the overlay of that day, if any."""
     p = int(network.trip_pattern[trip])
     first, last = network.pattern_stop_ptr[p], network.pattern_stop_ptr[p + 1]
@@ -112,7 +120,7 @@ def _hops(
 
     times = network if realtime is None else realtime
     key = trip * 3 + offset + 1
-    out = []
+    out: list[Hop] = []
     for i in range(len(stops) - 1):
         a, b = cell[i], cell[i + 1]
         board = not network.stop_time_flags[a] & NO_PICKUP and usable(stops[i]) and served(a)

@@ -163,7 +163,8 @@ def check_latest_departure(
     a, b, minute = query
     deadline = minute * MINUTE
     conns = oracle.connections(net, QUERY_DAY, overlay=overlay)
-    origin, destination = {net.get_stop(a): 0}, {net.get_stop(b): 0}
+    origin: dict[int, int] = {net.get_stop(a): 0}
+    destination: dict[int, int] = {net.get_stop(b): 0}
     found = fastest(net, a, b, deadline, arrive_by=True, overlay=overlay)
     if not found:  # then even leaving as early as the day before's first trip is too late
         assert not oracle.pareto(conns, origin, destination, -86_400, 99, deadline + 1)
@@ -200,7 +201,8 @@ def test_earliest_arrival_with_realtime_is_the_oracles(
     a, b, minute = query
     found = fastest(net, a, b, minute * MINUTE, wheelchair=wheelchair, overlay=overlay)
     conns = oracle.connections(net, QUERY_DAY, wheelchair=wheelchair, overlay=overlay)
-    origin, destination = {net.get_stop(a): 0}, {net.get_stop(b): 0}
+    origin: dict[int, int] = {net.get_stop(a): 0}
+    destination: dict[int, int] = {net.get_stop(b): 0}
     arrivals = oracle.pareto(conns, origin, destination, minute * MINUTE, 99)
     assert [j.arrival_s for j in found] == ([min(arrivals.values())] if arrivals else [])
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import pytest
@@ -29,9 +28,11 @@ def answers(
     egress: Sequence[Offset],
     day: int,
     t: int,
-    **kw: Any,
+    *,
+    arrive_by: bool,
+    window_s: int,
 ) -> set[tuple[int, int, int]]:
-    found = search(network, access, egress, day, t, **kw)
+    found = search(network, access, egress, day, t, arrive_by=arrive_by, window_s=window_s)
     return {(j.departure_s, j.arrival_s, j.transfers) for j in found}
 
 
@@ -92,7 +93,7 @@ def one_trip_overlay(
 
 def test_a_trip_losing_time_in_realtime_keeps_the_later_access_stop() -> None:
     net = tiny_network([trip("t", "A 08:00, B 08:10, C 08:20")])
-    a, b = net.find_stop("A"), net.find_stop("B")
+    a, b = net.get_stop("A"), net.get_stop("B")
     stops, seconds = np.array([a, b], dtype=np.int32), np.array([0.0, 600.0])
     # On the timetable, whatever B catches A catches 10 minutes earlier: B is pruned.
     assert useful(net, stops, seconds, egress=False).tolist() == [True, False]
@@ -100,7 +101,7 @@ def test_a_trip_losing_time_in_realtime_keeps_the_later_access_stop() -> None:
     late = one_trip_overlay(net, delay_from=1)
     assert useful(net, stops, seconds, egress=False, overlay=late).tolist() == [True, True]
     offsets = [Offset(StopIdx(a), 0, "walk"), Offset(StopIdx(b), 600, "walk")]
-    egress = [Offset(StopIdx(net.find_stop("C")), 0, "walk")]
+    egress = [Offset(StopIdx(net.get_stop("C")), 0, "walk")]
     found = search(net, offsets, egress, QUERY_DAY, hms("08:01"), overlay=late)
     assert [(j.departure_s, j.arrival_s) for j in found] == [(hms("08:15"), hms("08:35"))]
 

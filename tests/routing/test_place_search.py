@@ -20,7 +20,7 @@ def gazetteer(*rows: tuple[str, str, float, float]) -> Gazetteer:
         network_version="test",
         names=tuple(r[0] for r in rows),
         refs=tuple(f"t:{i}" for i in range(n)),
-        kind=np.array([KINDS.index(r[1]) for r in rows], dtype=np.int8),  # type: ignore[arg-type]
+        kind=np.array([KINDS.index(r[1]) for r in rows], dtype=np.int8),
         lat=np.array([r[2] for r in rows]),
         lon=np.array([r[3] for r in rows]),
         importance=np.zeros(n, dtype=np.float32),
@@ -32,8 +32,8 @@ def gazetteer(*rows: tuple[str, str, float, float]) -> Gazetteer:
     )
 
 
-def names(gaz: Gazetteer, query: str, **kwargs: object) -> list[str]:
-    return [gaz.names[m.entry] for m in search(place_index(gaz), query, **kwargs)]  # type: ignore[arg-type]
+def names(gaz: Gazetteer, query: str) -> list[str]:
+    return [gaz.names[m.entry] for m in search(place_index(gaz), query)]
 
 
 @pytest.mark.parametrize(
@@ -110,7 +110,8 @@ def test_nearest_lists_places_by_distance() -> None:
     )
     found = nearest(place_index(gaz), -30.0002, -51.0, limit=5, max_distance_m=1000)
     assert [gaz.names[m.entry] for m in found] == ["A", "B"]
-    assert found[0].distance_m is not None and found[0].distance_m < found[1].distance_m  # type: ignore[operator]
+    first, second = found[0].distance_m, found[1].distance_m
+    assert first is not None and second is not None and first < second
     assert nearest(place_index(gaz), 0.0, 0.0) == []
 
 

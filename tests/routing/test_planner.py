@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import gc
 import weakref
+from typing import TypedDict, Unpack
 
 import numpy as np
 import pytest
@@ -19,7 +20,7 @@ from routing.network_index import network_index
 from routing.offset_pruning import useful
 from routing.plan import Itinerary, Plan
 from routing.planner import WHEELCHAIR_NOTE, journeys, plan, service_time, warm_up
-from routing.query import Coordinate, Query, QueryMode, StopRef
+from routing.query import Coordinate, Location, Query, QueryMode, StopRef
 from routing.realtime import RealtimeOverlay
 from routing.streets import StreetGraph
 from tests.routing.tiny import tiny_network, trip
@@ -35,9 +36,20 @@ def world(tiny_world: BuildReport) -> tuple[Network, StreetGraph]:
     return tiny_world.network, tiny_world.streets
 
 
-def run(world: tuple[Network, StreetGraph], **fields: object) -> Plan:
-    base: dict[str, object] = {"origin": ORIGIN, "destination": DESTINATION, "time": at("07:55")}
-    query = Query(**{**base, **fields})  # type: ignore[arg-type]
+class QueryFields(TypedDict, total=False):
+    """`Query` fields a test sets, instead of those of `run`'s usual query."""
+
+    origin: Location
+    destination: Location
+    time: dt.datetime
+    arrive_by: bool
+    window_min: int
+    modes: frozenset[QueryMode]
+    wheelchair: bool
+
+
+def run(world: tuple[Network, StreetGraph], **fields: Unpack[QueryFields]) -> Plan:
+    query = dataclasses.replace(Query(ORIGIN, DESTINATION, at("07:55")), **fields)
     return plan(world[0], world[1], None, query)
 
 
@@ -215,9 +227,10 @@ def _at_minute(minute: int) -> dt.datetime:
 def test_leaving_later_never_arrives_earlier_anywhere(
     tiny_world: BuildReport, a: Coordinate, b: Coordinate, first: int, later: int
 ) -> None:
+    assert tiny_world.network is not None and tiny_world.streets is not None
     world = (tiny_world.network, tiny_world.streets)
-    early = run(world, origin=a, destination=b, time=_at_minute(first)).itineraries  # type: ignore[arg-type]
-    late = run(world, origin=a, destination=b, time=_at_minute(first + later)).itineraries  # type: ignore[arg-type]
+    early = run(world, origin=a, destination=b, time=_at_minute(first)).itineraries
+    late = run(world, origin=a, destination=b, time=_at_minute(first + later)).itineraries
     if early and late:
         assert min(it.arrival for it in early) <= min(it.arrival for it in late)
 
@@ -227,10 +240,11 @@ def test_leaving_later_never_arrives_earlier_anywhere(
 def test_arrive_by_round_trip(
     tiny_world: BuildReport, a: Coordinate, b: Coordinate, minute: int
 ) -> None:
+    assert tiny_world.network is not None and tiny_world.streets is not None
     world = (tiny_world.network, tiny_world.streets)
-    forward = run(world, origin=a, destination=b, time=_at_minute(minute)).itineraries  # type: ignore[arg-type]
+    forward = run(world, origin=a, destination=b, time=_at_minute(minute)).itineraries
     for it in forward:
-        back = run(world, origin=a, destination=b, time=it.arrival, arrive_by=True).itineraries  # type: ignore[arg-type]
+        back = run(world, origin=a, destination=b, time=it.arrival, arrive_by=True).itineraries
         assert back and all(other.arrival <= it.arrival for other in back)
         assert max(other.departure for other in back) >= it.departure
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import TypedDict
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from routing.ids import StopIdx
@@ -15,6 +17,14 @@ from routing.raptor import search
 from routing.realtime import RealtimeOverlay
 from tests.routing.feasible import check_journey
 from tests.routing.tiny import QUERY_DAY, hms, tiny_network, trip
+
+
+class PlanOptions(TypedDict, total=False):
+    """Keywords of `plan` beyond the stops and time."""
+
+    arrive_by: bool
+    window_s: int
+    max_transfers: int
 
 
 def offset(net: Network, stop: str, seconds: int = 0) -> Offset:
@@ -261,16 +271,16 @@ def test_searches_in_turn_each_find_what_they_find_alone() -> None:
             footpaths={("B", "X"): 120},
         )
 
-    queries: list[tuple[str, str, str, dict[str, int | bool]]] = [
+    queries: list[tuple[str, str, str, PlanOptions]] = [
         ("A", "C", "08:10", {"arrive_by": True}),
         ("A", "C", "06:50", {}),
         ("A", "C", "08:10", {"arrive_by": True, "window_s": 1800}),
         ("B", "C", "07:30", {"window_s": 1800, "max_transfers": 0}),
         ("A", "C", "06:50", {"max_transfers": 0}),
     ]
-    alone = [brief(plan(network(), a, b, at, **options)) for a, b, at, options in queries]  # type: ignore[arg-type]
+    alone = [brief(plan(network(), a, b, at, **options)) for a, b, at, options in queries]
     shared = network()
-    in_turn = [brief(plan(shared, a, b, at, **options)) for a, b, at, options in queries]  # type: ignore[arg-type]
+    in_turn = [brief(plan(shared, a, b, at, **options)) for a, b, at, options in queries]
     assert in_turn == alone
     assert all(alone)
 
@@ -317,18 +327,24 @@ def realtime(
         arrival[cells] += seconds
         departure[cells] += seconds
     for trip_id, stop in skipped:
-        p = net.trip_pattern[net.find_trip(trip_id)]
+        p = net.trip_pattern[_trip(net, trip_id)]
         stops = list(net.pattern_stops[net.pattern_stop_ptr[p] : net.pattern_stop_ptr[p + 1]])
         skip[_cells(net, trip_id)[stops.index(net.get_stop(stop))]] = True
     trips = np.zeros(len(net.trip_ids), dtype=np.bool_)
-    trips[[net.find_trip(t) for t in cancelled]] = True
+    trips[[_trip(net, t) for t in cancelled]] = True
     stops_closed = np.zeros(net.n_stops, dtype=np.bool_)
     stops_closed[[net.get_stop(s) for s in closed]] = True
     return RealtimeOverlay(net.version, day, 0.0, arrival, departure, trips, skip, stops_closed)
 
 
-def _cells(net: Network, trip_id: str) -> np.ndarray:  # type: ignore[type-arg]
+def _trip(net: Network, trip_id: str) -> int:
     t = net.find_trip(trip_id)
+    assert t is not None, trip_id
+    return t
+
+
+def _cells(net: Network, trip_id: str) -> npt.NDArray[np.intp]:
+    t = _trip(net, trip_id)
     p = int(net.trip_pattern[t])
     trips = list(net.pattern_trips[net.pattern_trip_ptr[p] : net.pattern_trip_ptr[p + 1]])
     n_pos = int(net.pattern_stop_ptr[p + 1] - net.pattern_stop_ptr[p])

@@ -74,15 +74,15 @@ def network(tmp_path: Path) -> Network:
     return report.network
 
 
-def plan(net: Network, a: str, b: str, at: str, **options: bool) -> list[Journey]:
+def plan(net: Network, a: str, b: str, at: str, *, wheelchair: bool = False) -> list[Journey]:
     day = net.day_index(TUESDAY)
     access = [Offset(StopIdx(net.get_stop(f"f:{a}")), 0, "walk")]
     egress = [Offset(StopIdx(net.get_stop(f"f:{b}")), 0, "walk")]
-    found = search(net, access, egress, day, hms(at), **options)
-    fastest = earliest_arrival(net, access, egress, day, hms(at), **options)
+    found = search(net, access, egress, day, hms(at), wheelchair=wheelchair)
+    fastest = earliest_arrival(net, access, egress, day, hms(at), wheelchair=wheelchair)
     assert [j.arrival_s for j in fastest] == ([min(j.arrival_s for j in found)] if found else [])
     for journey in found + fastest:
-        check_journey(net, journey, day, wheelchair=options.get("wheelchair", False))
+        check_journey(net, journey, day, wheelchair=wheelchair)
     return found
 
 

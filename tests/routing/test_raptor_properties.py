@@ -12,11 +12,12 @@ from routing.query import Offset
 from routing.raptor import search
 from tests.routing import oracle
 from tests.routing.feasible import check_journey
-from tests.routing.tiny import QUERY_DAY, Trip, tiny_network
+from tests.routing.tiny import QUERY_DAY, Flags, Trip, tiny_network
 
 STOPS = "ABCDEF"
 MAX_RIDES = 4
 MINUTE = 60
+FLAGS: list[Flags] = [0, 0, 0, 0, NO_PICKUP, NO_DROP_OFF]  # mostly none
 
 
 @st.composite
@@ -31,9 +32,7 @@ def trips(draw: st.DrawFn, number: int) -> Trip:
         t += draw(st.sampled_from([0, 0, MINUTE]))
         departure.append(t)
     n = len(stops)
-    flags = draw(
-        st.lists(st.sampled_from([0, 0, 0, 0, NO_PICKUP, NO_DROP_OFF]), min_size=n, max_size=n)
-    )
+    flags = draw(st.lists(st.sampled_from(FLAGS), min_size=n, max_size=n))
     days = draw(st.sampled_from([(0, 1, 2), (0, 1, 2), (1,), (0,), (2,)]))
     route = draw(st.sampled_from(["r1", "r2"]))
     return Trip(
@@ -60,10 +59,15 @@ offsets = st.integers(0, 5).map(lambda m: m * MINUTE)
 fuzz = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def plan(net: Network, a: str, b: str, time_s: int, **options: object) -> list[Journey]:
+def plan(
+    net: Network, a: str, b: str, time_s: int, *, arrive_by: bool = False, window_s: int = 0
+) -> list[Journey]:
     access = [Offset(StopIdx(net.get_stop(a)), 0, "walk")]
     egress = [Offset(StopIdx(net.get_stop(b)), 0, "walk")]
-    found = search(net, access, egress, QUERY_DAY, time_s, max_transfers=MAX_RIDES - 1, **options)  # type: ignore[arg-type]
+    found = search(
+        net, access, egress, QUERY_DAY, time_s,
+        arrive_by=arrive_by, window_s=window_s, max_transfers=MAX_RIDES - 1,
+    )  # fmt: skip
     for journey in found:
         check_journey(net, journey, QUERY_DAY)
     return found

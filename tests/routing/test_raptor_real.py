@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from typing import TypedDict, Unpack
 
 import numpy as np
 import pytest
@@ -32,6 +33,20 @@ BAY_AREA_DAY = dt.date(2019, 8, 7)
 HORIZON_S = 6 * 3600
 
 
+class Needs(TypedDict, total=False):
+    """The traveller's needs: keywords of the search and of the oracle's connections."""
+
+    wheelchair: bool
+    bikes: bool
+
+
+class Options(Needs, total=False):
+    """Keywords of `plan`: the needs, and the search's direction and window."""
+
+    arrive_by: bool
+    window_s: int
+
+
 def queries(
     network: Network, n: int, seed: int, hours: tuple[float, float]
 ) -> Iterator[tuple[int, int, int]]:
@@ -44,10 +59,10 @@ def queries(
 
 
 def plan(
-    network: Network, day: int, a: int, b: int, time_s: int, **options: bool | int
+    network: Network, day: int, a: int, b: int, time_s: int, **options: Unpack[Options]
 ) -> list[Journey]:
     access, egress = [Offset(StopIdx(a), 0, "walk")], [Offset(StopIdx(b), 0, "walk")]
-    found = search(network, access, egress, day, time_s, **options)  # type: ignore[arg-type]
+    found = search(network, access, egress, day, time_s, **options)
     for journey in found:
         check_journey(network, journey, day, wheelchair=bool(options.get("wheelchair")))
     return found
@@ -62,7 +77,7 @@ def check_against_oracle(
     day: int,
     conns: oracle.Connections,
     query: tuple[int, int, int],
-    **options: bool,
+    **options: Unpack[Needs],
 ) -> None:
     a, b, t = query
     horizon = t + HORIZON_S
@@ -110,7 +125,7 @@ def test_bay_area_pareto_sets_equal_the_oracles(
 
 def test_bay_area_wheelchair_and_bikes(bay_area_network: Network) -> None:
     day = bay_area_network.day_index(BAY_AREA_DAY)
-    for options in ({"wheelchair": True}, {"bikes": True}):
+    for options in (Needs(wheelchair=True), Needs(bikes=True)):
         conns = oracle.connections(bay_area_network, day, **options)
         usable = bay_area_network.stop_wheelchair == 1 if "wheelchair" in options else None
         for a, b, t in queries(bay_area_network, 150, seed=3, hours=(5, 22)):

@@ -8,6 +8,7 @@ stops give one trip other pickup and drop-off types than the rest.
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,11 +21,12 @@ from routing.raptor_frame import day_arrays, frame_for
 from routing.realtime import RealtimeOverlay
 from tests.routing import oracle
 from tests.routing.feasible import check_journey
-from tests.routing.tiny import QUERY_DAY, Trip, hms, tiny_network, trip
+from tests.routing.tiny import QUERY_DAY, Flags, Trip, hms, tiny_network, trip
 
 STOPS = "ABCDEF"
 MAX_RIDES = 4
 MINUTE = 60
+FLAGS: list[Flags] = [0, 0, 0, 0, NO_PICKUP, NO_DROP_OFF]  # mostly none
 
 
 @st.composite
@@ -38,10 +40,8 @@ def lines(draw: st.DrawFn, number: int) -> list[Trip]:
         t = first + k * draw(st.integers(2, 20)) * MINUTE
         times = [t + sum(hops[:i]) for i in range(len(stops))]
         # Now and then a trip not stopping somewhere: its pattern is then irregular.
-        flags = [0] * len(stops)
-        flags[draw(st.integers(0, len(stops) - 1))] = draw(
-            st.sampled_from([0, 0, 0, 0, NO_PICKUP, NO_DROP_OFF])
-        )
+        flags: list[Flags] = [0] * len(stops)
+        flags[draw(st.integers(0, len(stops) - 1))] = draw(st.sampled_from(FLAGS))
         days = draw(st.sampled_from([(0, 1, 2), (0, 1, 2), (1,), (0,), (2,)]))
         trips.append(
             Trip(
@@ -95,7 +95,7 @@ def overlays(draw: st.DrawFn, net: Network) -> RealtimeOverlay:
     return RealtimeOverlay(net.version, day, 0.0, arrival, departure, cancelled, skipped, closed)
 
 
-def _cells(net: Network, t: int) -> np.ndarray:  # type: ignore[type-arg]
+def _cells(net: Network, t: int) -> npt.NDArray[np.intp]:
     """Stop-time indices of trip `t`, in stop order."""
     p = int(net.trip_pattern[t])
     trips = list(net.pattern_trips[net.pattern_trip_ptr[p] : net.pattern_trip_ptr[p + 1]])
@@ -111,13 +111,14 @@ def plan(
     time_s: int,
     *,
     wheelchair: bool = False,
-    **options: object,
+    arrive_by: bool = False,
+    window_s: int = 0,
 ) -> list[Journey]:
     access = [Offset(StopIdx(net.get_stop(a)), 0, "walk")]
     egress = [Offset(StopIdx(net.get_stop(b)), 0, "walk")]
     found = search(
         net, access, egress, QUERY_DAY, time_s, max_transfers=MAX_RIDES - 1, overlay=overlay,
-        wheelchair=wheelchair, **options,  # type: ignore[arg-type]
+        wheelchair=wheelchair, arrive_by=arrive_by, window_s=window_s,
     )  # fmt: skip
     for journey in found:
         check_journey(net, journey, QUERY_DAY, wheelchair=wheelchair, overlay=overlay)
@@ -186,7 +187,9 @@ def delayed(net: Network, delays: dict[str, int]) -> RealtimeOverlay:
     """An overlay for the query day delaying whole trips by the given seconds."""
     arrival, departure = net.arrival.copy(), net.departure.copy()
     for trip_id, seconds in delays.items():
-        cells = _cells(net, net.find_trip(trip_id))
+        t = net.find_trip(trip_id)
+        assert t is not None, trip_id
+        cells = _cells(net, t)
         arrival[cells] += seconds
         departure[cells] += seconds
     nothing = np.zeros(net.arrival.size, dtype=np.bool_)

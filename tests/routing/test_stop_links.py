@@ -33,13 +33,13 @@ def test_a_stop_links_along_its_edge_and_from_its_nearest_node(
     # S4 lies 22 m off the street between nodes 43 and 44; 43 is its nearest node.
     s4 = links_of(links, network, streets, "tiny:S4")
     assert set(s4) == {43, 44}
-    assert s4[43] == (pytest.approx(m(-30.012, -51.194, -30.0118, -51.1931), abs=0.1), False)
+    assert s4[43] == pytest.approx((m(-30.012, -51.194, -30.0118, -51.1931), False), abs=0.1)
     along = m(-30.012, -51.192, -30.012, -51.1931) + m(-30.012, -51.1931, -30.0118, -51.1931)
-    assert s4[44] == (pytest.approx(along, abs=0.2), True)
+    assert s4[44] == pytest.approx((along, True), abs=0.2)
     # S1B: from node 2 straight (31 m) rather than along (11 m, then 29 m): one link a node.
     s1b = links_of(links, network, streets, "tiny:S1B")
-    assert s1b[2] == (pytest.approx(m(-30.0, -51.2, -30.0001, -51.2003), abs=0.1), False)
-    assert s1b[3] == (pytest.approx(m(-30.002, -51.2, -30.0001, -51.2) + 28.9, abs=0.2), True)
+    assert s1b[2] == pytest.approx((m(-30.0, -51.2, -30.0001, -51.2003), False), abs=0.1)
+    assert s1b[3] == pytest.approx((m(-30.002, -51.2, -30.0001, -51.2) + 28.9, True), abs=0.2)
     assert links_of(links, network, streets, "tiny:ST1") == {}  # a station is not boarded
     far = network.get_stop("tiny:FAR")
     assert links_of(links, network, streets, "tiny:FAR") == {}

@@ -25,7 +25,7 @@ def _line_with_island() -> StreetGraph:
     return StreetGraph(
         node_osm_id=np.arange(5, dtype=np.int64),
         node_lat=np.zeros(5),
-        node_lon=np.arange(5) * 100.0 / 111_195.0,  # about 100 m apart on the equator
+        node_lon=np.arange(5.0) * 100.0 / 111_195.0,  # about 100 m apart on the equator
         walk=walk,
         bike=empty,
         car=empty,

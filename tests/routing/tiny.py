@@ -15,13 +15,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, TypedDict, Unpack
 
 import numpy as np
 
-from routing.network import Network
+from routing.network import I32, U8, Network
 
 FIRST_DATE = dt.date(2019, 5, 13)
 QUERY_DAY = 1
+Flags = int | np.uint8  # a stop time's NO_PICKUP / NO_DROP_OFF bits
 
 
 @dataclass(frozen=True)
@@ -34,10 +36,21 @@ class Trip:
     departure: tuple[int, ...]
     route: str = "r"
     days: tuple[int, ...] = (0, 1, 2)
-    flags: tuple[int, ...] = ()
+    flags: tuple[Flags, ...] = ()
     wheelchair: int = 1
     bikes: int = 1
     direction: int = -1
+
+
+class TripFields(TypedDict, total=False):
+    """The optional `Trip` fields, as keywords of `trip`."""
+
+    route: str
+    days: tuple[int, ...]
+    flags: tuple[Flags, ...]
+    wheelchair: int
+    bikes: int
+    direction: int
 
 
 def hms(text: str) -> int:
@@ -46,7 +59,7 @@ def hms(text: str) -> int:
     return parts[0] * 3600 + parts[1] * 60 + (parts[2] if len(parts) > 2 else 0)
 
 
-def trip(trip_id: str, text: str, **fields: object) -> Trip:
+def trip(trip_id: str, text: str, **fields: Unpack[TripFields]) -> Trip:
     """A trip from ``"A 08:00, B 08:10/08:12, C 08:20"``; extra `Trip` fields as keywords."""
     stops, arrival, departure = [], [], []
     for item in text.split(","):
@@ -55,7 +68,7 @@ def trip(trip_id: str, text: str, **fields: object) -> Trip:
         stops.append(stop)
         arrival.append(hms(arr))
         departure.append(hms(dep or arr))
-    return Trip(trip_id, tuple(stops), tuple(arrival), tuple(departure), **fields)  # type: ignore[arg-type]
+    return Trip(trip_id, tuple(stops), tuple(arrival), tuple(departure), **fields)
 
 
 def tiny_network(
@@ -136,7 +149,7 @@ def _fits(group: list[Trip], t: Trip) -> bool:
     )
 
 
-def _routes(trips: Sequence[Trip]) -> dict[str, object]:
+def _routes(trips: Sequence[Trip]) -> dict[str, Any]:
     routes = tuple(dict.fromkeys(t.route for t in trips))
     return {
         "route_ids": routes,
@@ -152,7 +165,7 @@ def _routes(trips: Sequence[Trip]) -> dict[str, object]:
 
 def _trips(
     trips: Sequence[Trip], groups: list[list[Trip]], services: list[tuple[int, ...]]
-) -> dict[str, object]:
+) -> dict[str, Any]:
     routes = list(dict.fromkeys(t.route for t in trips))
     pattern_of = {t.id: p for p, g in enumerate(groups) for t in g}
     order = {t.id: i for i, t in enumerate(trips)}
@@ -171,10 +184,10 @@ def _trips(
     }
 
 
-def _timetable(groups: list[list[Trip]], index: dict[str, int]) -> dict[str, object]:
+def _timetable(groups: list[list[Trip]], index: dict[str, int]) -> dict[str, Any]:
     arrival: list[int] = []
     departure: list[int] = []
-    flags: list[int] = []
+    flags: list[Flags] = []
     time_ptr = [0]
     for g in groups:
         for i in range(len(g[0].stops)):
@@ -200,7 +213,7 @@ def _timetable(groups: list[list[Trip]], index: dict[str, int]) -> dict[str, obj
     }
 
 
-def _footpaths(paths: Mapping[tuple[str, str], int], index: dict[str, int]) -> dict[str, object]:
+def _footpaths(paths: Mapping[tuple[str, str], int], index: dict[str, int]) -> dict[str, Any]:
     edges = sorted((index[a], index[b], s) for (a, b), s in paths.items())
     out: list[list[int]] = [[] for _ in index]
     for a, _, _ in edges:
@@ -213,12 +226,12 @@ def _footpaths(paths: Mapping[tuple[str, str], int], index: dict[str, int]) -> d
     }
 
 
-def _service_days(services: list[tuple[int, ...]], n_days: int) -> np.ndarray:  # type: ignore[type-arg]
+def _service_days(services: list[tuple[int, ...]], n_days: int) -> U8:
     days = np.zeros((len(services), n_days), np.uint8)
     for i, service in enumerate(services):
         days[i, [d for d in service if d < n_days]] = 1
     return days
 
 
-def _ptr(lengths: Iterable[int]) -> np.ndarray:  # type: ignore[type-arg]
+def _ptr(lengths: Iterable[int]) -> I32:
     return np.concatenate([[0], np.cumsum(list(lengths), dtype=np.int64)]).astype(np.int32)
