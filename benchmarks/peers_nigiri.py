@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-import pynigiri as ng  # type: ignore[import-untyped]
+import pynigiri as ng
 
 from benchmarks.queries import Inputs, StopQuery, Timed, paired, query_datetime
 
