@@ -7,17 +7,16 @@ from hypothesis import strategies as st
 
 from routing.ids import StopIdx
 from routing.journey import Journey
-from routing.network import NO_DROP_OFF, NO_PICKUP, Network
+from routing.network import Network
 from routing.query import Offset
 from routing.raptor import search
 from tests.routing import oracle
 from tests.routing.feasible import check_journey
-from tests.routing.tiny import QUERY_DAY, Flags, Trip, tiny_network
+from tests.routing.tiny import DRAWN_FLAGS, QUERY_DAY, Trip, tiny_network
 
 STOPS = "ABCDEF"
 MAX_RIDES = 4
 MINUTE = 60
-FLAGS: list[Flags] = [0, 0, 0, 0, NO_PICKUP, NO_DROP_OFF]  # mostly none
 
 
 @st.composite
@@ -32,7 +31,7 @@ def trips(draw: st.DrawFn, number: int) -> Trip:
         t += draw(st.sampled_from([0, 0, MINUTE]))
         departure.append(t)
     n = len(stops)
-    flags = draw(st.lists(st.sampled_from(FLAGS), min_size=n, max_size=n))
+    flags = draw(st.lists(st.sampled_from(DRAWN_FLAGS), min_size=n, max_size=n))
     days = draw(st.sampled_from([(0, 1, 2), (0, 1, 2), (1,), (0,), (2,)]))
     route = draw(st.sampled_from(["r1", "r2"]))
     return Trip(

@@ -14,19 +14,18 @@ from hypothesis import strategies as st
 
 from routing.ids import StopIdx
 from routing.journey import Journey, RideLeg
-from routing.network import NO_DROP_OFF, NO_PICKUP, Network
+from routing.network import Network
 from routing.query import Offset
 from routing.raptor import search
 from routing.raptor_frame import day_arrays, frame_for
 from routing.realtime import RealtimeOverlay
 from tests.routing import oracle
 from tests.routing.feasible import check_journey
-from tests.routing.tiny import QUERY_DAY, Flags, Trip, hms, tiny_network, trip
+from tests.routing.tiny import DRAWN_FLAGS, QUERY_DAY, Flags, Trip, hms, tiny_network, trip
 
 STOPS = "ABCDEF"
 MAX_RIDES = 4
 MINUTE = 60
-FLAGS: list[Flags] = [0, 0, 0, 0, NO_PICKUP, NO_DROP_OFF]  # mostly none
 
 
 @st.composite
@@ -41,7 +40,7 @@ def lines(draw: st.DrawFn, number: int) -> list[Trip]:
         times = [t + sum(hops[:i]) for i in range(len(stops))]
         # Now and then a trip not stopping somewhere: its pattern is then irregular.
         flags: list[Flags] = [0] * len(stops)
-        flags[draw(st.integers(0, len(stops) - 1))] = draw(st.sampled_from(FLAGS))
+        flags[draw(st.integers(0, len(stops) - 1))] = draw(st.sampled_from(DRAWN_FLAGS))
         days = draw(st.sampled_from([(0, 1, 2), (0, 1, 2), (1,), (0,), (2,)]))
         trips.append(
             Trip(

@@ -19,11 +19,12 @@ from typing import Any, TypedDict, Unpack
 
 import numpy as np
 
-from routing.network import I32, U8, Network
+from routing.network import I32, NO_DROP_OFF, NO_PICKUP, U8, Network
 
 FIRST_DATE = dt.date(2019, 5, 13)
 QUERY_DAY = 1
 Flags = int | np.uint8  # a stop time's NO_PICKUP / NO_DROP_OFF bits
+DRAWN_FLAGS: list[Flags] = [0, 0, 0, 0, NO_PICKUP, NO_DROP_OFF]  # for random trips: mostly none
 
 
 @dataclass(frozen=True)
