@@ -184,6 +184,14 @@ class Network:
         """Index of the trip with this feed-scoped id, or None."""
         return self._trip_index.get(str(trip_id))
 
+    def get_trip(self, trip_id: str | FeedScopedId) -> int:
+        """Index of the trip with this feed-scoped id.
+
+        Raises:
+            KeyError: when no trip has this id.
+        """
+        return self._trip_index[str(trip_id)]
+
     def find_route(self, route_id: str | FeedScopedId) -> int | None:
         """Index of the route with this feed-scoped id, or None."""
         return self._route_index.get(str(route_id))

@@ -327,24 +327,18 @@ def realtime(
         arrival[cells] += seconds
         departure[cells] += seconds
     for trip_id, stop in skipped:
-        p = net.trip_pattern[_trip(net, trip_id)]
+        p = net.trip_pattern[net.get_trip(trip_id)]
         stops = list(net.pattern_stops[net.pattern_stop_ptr[p] : net.pattern_stop_ptr[p + 1]])
         skip[_cells(net, trip_id)[stops.index(net.get_stop(stop))]] = True
     trips = np.zeros(len(net.trip_ids), dtype=np.bool_)
-    trips[[_trip(net, t) for t in cancelled]] = True
+    trips[[net.get_trip(t) for t in cancelled]] = True
     stops_closed = np.zeros(net.n_stops, dtype=np.bool_)
     stops_closed[[net.get_stop(s) for s in closed]] = True
     return RealtimeOverlay(net.version, day, 0.0, arrival, departure, trips, skip, stops_closed)
 
 
-def _trip(net: Network, trip_id: str) -> int:
-    t = net.find_trip(trip_id)
-    assert t is not None, trip_id
-    return t
-
-
 def _cells(net: Network, trip_id: str) -> npt.NDArray[np.intp]:
-    t = _trip(net, trip_id)
+    t = net.get_trip(trip_id)
     p = int(net.trip_pattern[t])
     trips = list(net.pattern_trips[net.pattern_trip_ptr[p] : net.pattern_trip_ptr[p + 1]])
     n_pos = int(net.pattern_stop_ptr[p + 1] - net.pattern_stop_ptr[p])
@@ -402,7 +396,7 @@ def test_a_new_overlay_is_never_mistaken_for_a_dropped_one() -> None:
     for cancelled in (template.cancelled, ~template.cancelled) * 3:
         # Made right after the previous one is freed, it usually gets the same id.
         overlay = dataclasses.replace(template, cancelled=cancelled)
-        expected = "08:30" if cancelled[net.find_trip("t1")] else "08:00"
+        expected = "08:30" if cancelled[net.get_trip("t1")] else "08:00"
         assert [clock(j.departure_s) for j in plan(net, "A", "B", "07:55", overlay=overlay)] == [
             expected
         ]

@@ -186,9 +186,7 @@ def delayed(net: Network, delays: dict[str, int]) -> RealtimeOverlay:
     """An overlay for the query day delaying whole trips by the given seconds."""
     arrival, departure = net.arrival.copy(), net.departure.copy()
     for trip_id, seconds in delays.items():
-        t = net.find_trip(trip_id)
-        assert t is not None, trip_id
-        cells = _cells(net, t)
+        cells = _cells(net, net.get_trip(trip_id))
         arrival[cells] += seconds
         departure[cells] += seconds
     nothing = np.zeros(net.arrival.size, dtype=np.bool_)
