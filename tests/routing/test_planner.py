@@ -30,10 +30,15 @@ ORIGIN = Coordinate(-29.999, -51.2001)
 DESTINATION = Coordinate(-30.021, -51.2001)  # 2.4 km south: too far for a direct walk
 
 
+def network_and_streets(report: BuildReport) -> tuple[Network, StreetGraph]:
+    """The report's network and streets (the tiny world builds both)."""
+    assert report.network is not None and report.streets is not None
+    return report.network, report.streets
+
+
 @pytest.fixture
 def world(tiny_world: BuildReport) -> tuple[Network, StreetGraph]:
-    assert tiny_world.network is not None and tiny_world.streets is not None
-    return tiny_world.network, tiny_world.streets
+    return network_and_streets(tiny_world)
 
 
 class QueryFields(TypedDict, total=False):
@@ -227,8 +232,7 @@ def _at_minute(minute: int) -> dt.datetime:
 def test_leaving_later_never_arrives_earlier_anywhere(
     tiny_world: BuildReport, a: Coordinate, b: Coordinate, first: int, later: int
 ) -> None:
-    assert tiny_world.network is not None and tiny_world.streets is not None
-    world = (tiny_world.network, tiny_world.streets)
+    world = network_and_streets(tiny_world)
     early = run(world, origin=a, destination=b, time=_at_minute(first)).itineraries
     late = run(world, origin=a, destination=b, time=_at_minute(first + later)).itineraries
     if early and late:
@@ -240,8 +244,7 @@ def test_leaving_later_never_arrives_earlier_anywhere(
 def test_arrive_by_round_trip(
     tiny_world: BuildReport, a: Coordinate, b: Coordinate, minute: int
 ) -> None:
-    assert tiny_world.network is not None and tiny_world.streets is not None
-    world = (tiny_world.network, tiny_world.streets)
+    world = network_and_streets(tiny_world)
     forward = run(world, origin=a, destination=b, time=_at_minute(minute)).itineraries
     for it in forward:
         back = run(world, origin=a, destination=b, time=it.arrival, arrive_by=True).itineraries
